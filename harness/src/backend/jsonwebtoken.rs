@@ -1,0 +1,160 @@
+//! In-process adapter for the `jsonwebtoken` crate (v12, RustCrypto provider).
+//!
+//! Configured as strictly as the crate allows: the allowlist restricted to the selected key's
+//! family, `validate_exp` and `validate_nbf` on, the policy's leeway, issuer, audience and the
+//! required registered claims. The crate has no typ check and no custom clock: a policy with
+//! `typ` is unsupported, and the backend reads the system clock. The key is chosen by `kid` from
+//! the policy's JWK Set; without a `kid` every key is tried, as integrators commonly do.
+
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use crate::cases::Reason;
+use crate::policy::Policy;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
+/// The `jsonwebtoken` backend.
+pub struct JsonWebToken;
+
+/// The crate version this adapter is built against.
+const VERSION: &str = "12.0.0";
+
+struct Prepared {
+    keys: Vec<(Option<String>, DecodingKey, Validation)>,
+}
+
+fn algorithm(alg: crate::jose::Alg) -> Option<Algorithm> {
+    use crate::jose::Alg as A;
+    Some(match alg {
+        A::HS256 => Algorithm::HS256,
+        A::HS384 => Algorithm::HS384,
+        A::HS512 => Algorithm::HS512,
+        A::RS256 => Algorithm::RS256,
+        A::RS384 => Algorithm::RS384,
+        A::RS512 => Algorithm::RS512,
+        A::PS256 => Algorithm::PS256,
+        A::PS384 => Algorithm::PS384,
+        A::PS512 => Algorithm::PS512,
+        A::ES256 => Algorithm::ES256,
+        A::ES384 => Algorithm::ES384,
+        A::EdDSA => Algorithm::EdDSA,
+        A::ES512 => return None,
+    })
+}
+
+/// Maps the crate's error kinds onto the reason vocabulary.
+fn reason(kind: &ErrorKind) -> Reason {
+    match kind {
+        ErrorKind::InvalidToken
+        | ErrorKind::Base64(_)
+        | ErrorKind::Json(_)
+        | ErrorKind::Utf8(_) => Reason::Malformed,
+        ErrorKind::InvalidSignature => Reason::Signature,
+        ErrorKind::InvalidEcdsaKey
+        | ErrorKind::InvalidEddsaKey
+        | ErrorKind::InvalidRsaKey(_)
+        | ErrorKind::InvalidKeyFormat => Reason::Key,
+        ErrorKind::InvalidAlgorithmName
+        | ErrorKind::UnsupportedAlgorithm
+        | ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm => Reason::Algorithm,
+        ErrorKind::MissingRequiredClaim(_) => Reason::MissingClaim,
+        ErrorKind::InvalidClaimFormat(_) => Reason::ClaimType,
+        ErrorKind::ExpiredSignature => Reason::Expired,
+        ErrorKind::ImmatureSignature => Reason::NotYetValid,
+        ErrorKind::InvalidIssuer => Reason::Issuer,
+        ErrorKind::InvalidAudience => Reason::Audience,
+        _ => Reason::Other,
+    }
+}
+
+impl Validator for Prepared {
+    fn validate(&self, token: &str, _now: u64) -> Outcome {
+        let header = match jsonwebtoken::decode_header(token) {
+            Ok(h) => h,
+            Err(e) => return Outcome::reject(reason(e.kind()), e.to_string()),
+        };
+        let candidates: Vec<_> = match &header.kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .filter(|(k, _, _)| k.as_deref() == Some(kid.as_str()))
+                .collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
+        }
+        let mut first_error = None;
+        for (_, key, validation) in candidates {
+            match jsonwebtoken::decode::<serde_json::Value>(token, key, validation) {
+                Ok(_) => return Outcome::Accept,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let e = first_error.expect("at least one candidate was tried");
+        Outcome::reject(reason(e.kind()), e.to_string())
+    }
+}
+
+impl Backend for JsonWebToken {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "jsonwebtoken".into(),
+            version: VERSION.into(),
+            clock: Clock::System,
+        }
+    }
+
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        if policy.typ.is_some() {
+            return Err("jsonwebtoken has no typ check".into());
+        }
+        let registered = ["exp", "nbf", "aud", "iss", "sub"];
+        if let Some(c) = policy
+            .required_claims
+            .iter()
+            .find(|c| !registered.contains(&c.as_str()))
+        {
+            return Err(format!("jsonwebtoken can only require registered claims, not {c:?}"));
+        }
+        let mut algs = Vec::new();
+        for a in &policy.algorithms {
+            algs.push(algorithm(*a).ok_or_else(|| format!("jsonwebtoken has no {a}"))?);
+        }
+        let set: JwkSet = serde_json::from_value(policy.public_jwks())
+            .map_err(|e| format!("jsonwebtoken cannot read the JWK Set: {e}"))?;
+        let mut keys = Vec::new();
+        for jwk in &set.keys {
+            let key = DecodingKey::from_jwk(jwk)
+                .map_err(|e| format!("jsonwebtoken cannot use a key: {e}"))?;
+            let family_algs: Vec<Algorithm> = algs
+                .iter()
+                .copied()
+                .filter(|a| a.family() == key.family())
+                .collect();
+            let Some(first) = family_algs.first() else {
+                continue;
+            };
+            let mut v = Validation::new(*first);
+            v.algorithms = family_algs.clone();
+            v.leeway = policy.leeway;
+            v.validate_exp = true;
+            v.validate_nbf = true;
+            match &policy.issuer {
+                Some(iss) => v.set_issuer(&[iss]),
+                None => v.iss = None,
+            }
+            if policy.audience.is_empty() {
+                v.validate_aud = false;
+            } else {
+                v.set_audience(&policy.audience);
+            }
+            v.set_required_spec_claims(&policy.required_claims);
+            keys.push((jwk.common.key_id.clone(), key, v));
+        }
+        Ok(Box::new(Prepared { keys }))
+    }
+}

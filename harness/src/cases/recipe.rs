@@ -1,0 +1,234 @@
+//! The typed form of one case, as read from a case file (see the module docs for the format).
+
+use serde::{Deserialize, Serialize};
+
+/// What a strict validator must do with a case's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// Must accept.
+    Accept,
+    /// Must reject.
+    Reject,
+    /// Conforming validators differ; anything but `broken` passes.
+    Either,
+}
+
+impl Expect {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expect::Accept => "accept",
+            Expect::Reject => "reject",
+            Expect::Either => "either",
+        }
+    }
+}
+
+/// Why a token was rejected: the fixed reason vocabulary of DESIGN.md and PROTOCOL.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Not a well-formed compact JWS.
+    Malformed,
+    /// The algorithm is not allowed.
+    Algorithm,
+    /// No usable key.
+    Key,
+    /// The signature does not verify.
+    Signature,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// `iss` does not match.
+    Issuer,
+    /// `aud` does not match.
+    Audience,
+    /// A required claim is missing.
+    MissingClaim,
+    /// A claim has the wrong JSON type.
+    ClaimType,
+    /// Anything else.
+    Other,
+}
+
+/// Every reason, in vocabulary order.
+pub const ALL_REASONS: [Reason; 11] = [
+    Reason::Malformed,
+    Reason::Algorithm,
+    Reason::Key,
+    Reason::Signature,
+    Reason::Expired,
+    Reason::NotYetValid,
+    Reason::Issuer,
+    Reason::Audience,
+    Reason::MissingClaim,
+    Reason::ClaimType,
+    Reason::Other,
+];
+
+impl Reason {
+    /// The protocol name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Malformed => "malformed",
+            Reason::Algorithm => "algorithm",
+            Reason::Key => "key",
+            Reason::Signature => "signature",
+            Reason::Expired => "expired",
+            Reason::NotYetValid => "not_yet_valid",
+            Reason::Issuer => "issuer",
+            Reason::Audience => "audience",
+            Reason::MissingClaim => "missing_claim",
+            Reason::ClaimType => "claim_type",
+            Reason::Other => "other",
+        }
+    }
+
+    /// Parses a protocol name.
+    pub fn parse(name: &str) -> Option<Reason> {
+        ALL_REASONS.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+/// What an unexpected accept means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical: a forged token gets in.
+    Critical,
+}
+
+impl Severity {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    /// Parses a lower-case name.
+    pub fn parse(name: &str) -> Option<Severity> {
+        [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+}
+
+/// Applicability conditions: the case runs under a policy only when all hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// `rsa`, `ec`, `okp`, `oct` or `asymmetric`.
+    pub key_type: Option<String>,
+    /// Exactly this many trusted keys fit the signing alg.
+    pub keys_for_alg: Option<usize>,
+    /// At least this many trusted keys fit the signing alg.
+    pub min_keys_for_alg: Option<usize>,
+    /// The JWKS also holds a key of another type.
+    pub other_key_type: Option<bool>,
+    /// The policy sets an issuer.
+    pub issuer: Option<bool>,
+    /// The policy sets an audience.
+    pub audience: Option<bool>,
+    /// The policy requires these claims.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// The policy does not require these claims.
+    #[serde(default)]
+    pub not_required: Vec<String>,
+    /// The policy requires an explicit typ.
+    pub typ: Option<bool>,
+    /// The policy names a retired key.
+    pub retired_key: Option<bool>,
+    /// The policy's leeway is at least this.
+    pub min_leeway: Option<u64>,
+}
+
+/// One case of the catalog, as written in its file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// `family/name`, filled in by the loader.
+    #[serde(skip)]
+    pub id: String,
+    /// The family (file stem), filled in by the loader.
+    #[serde(skip)]
+    pub family: String,
+    /// Name, unique within the family.
+    pub name: String,
+    /// One sentence.
+    pub description: String,
+    /// Expected verdict.
+    pub expect: Expect,
+    /// The reason a strict validator gives.
+    pub reason: Option<Reason>,
+    /// Severity of an unexpected accept.
+    pub severity: Option<Severity>,
+    /// Needs `now` honoured exactly.
+    #[serde(default)]
+    pub fixed_clock: bool,
+    /// Free-text tags (CVE ids).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Header alg and signing alg.
+    pub alg: Option<String>,
+    /// Which key signs.
+    pub key: Option<String>,
+    /// Merged over the default header.
+    pub header: Option<String>,
+    /// Removed from the default header.
+    #[serde(default)]
+    pub remove_header: Vec<String>,
+    /// Whole header JSON text.
+    pub header_raw: Option<String>,
+    /// Literal first segment.
+    pub header_segment: Option<String>,
+    /// Merged over the default claims.
+    pub claims: Option<String>,
+    /// Removed from the default claims.
+    #[serde(default)]
+    pub remove_claims: Vec<String>,
+    /// Whole claims JSON text.
+    pub claims_raw: Option<String>,
+    /// Literal second segment.
+    pub claims_segment: Option<String>,
+    /// HMAC keyed with public key material.
+    pub hmac_key: Option<String>,
+    /// Operations on the signature bytes.
+    #[serde(default)]
+    pub signature: Vec<String>,
+    /// Merged into the header after signing.
+    pub tamper_header: Option<String>,
+    /// Merged into the claims after signing.
+    pub tamper_claims: Option<String>,
+    /// Operations on the compact text.
+    #[serde(default)]
+    pub alter: Vec<String>,
+    /// A variant of the policy's key set.
+    pub trust: Option<String>,
+    /// Applicability.
+    #[serde(default)]
+    pub requires: Requires,
+}
+
+impl Case {
+    /// The severity used for findings: declared, else `low`.
+    pub fn severity_or_low(&self) -> Severity {
+        self.severity.unwrap_or(Severity::Low)
+    }
+}

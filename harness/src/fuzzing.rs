@@ -1,0 +1,57 @@
+//! Entry points for the cargo-fuzz targets in `fuzz/`: each target is a few lines that call one
+//! of these. They panic only when a property the harness relies on is broken; any input that
+//! makes them panic is a bug, saved under `fixtures/regressions/` and replayed by a test.
+
+use crate::jose::{b64, json};
+use crate::oracle::{self, Verdict};
+use crate::policy::Policy;
+use std::sync::OnceLock;
+
+fn policies() -> &'static [Policy] {
+    static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
+    POLICIES.get_or_init(|| crate::policy::load_defaults(&crate::project_root()).unwrap_or_default())
+}
+
+/// Any bytes as a token, under every default policy: the oracle must answer without panicking,
+/// and an accepted token must be one whose parts decode strictly and whose re-encoding is
+/// identical (no lenient parsing slipped through).
+pub fn oracle_token(data: &[u8]) {
+    let Ok(token) = std::str::from_utf8(data) else {
+        return;
+    };
+    for policy in policies() {
+        if let Verdict::Accept(_) = oracle::validate(token, policy, 1_764_350_000) {
+            let parts: Vec<&str> = token.split('.').collect();
+            assert_eq!(parts.len(), 3, "accepted a token without three segments");
+            for p in parts {
+                let bytes = b64::decode(p).expect("accepted a non-canonical segment");
+                assert_eq!(b64::encode(&bytes), p, "accepted a segment that does not re-encode");
+            }
+        }
+    }
+}
+
+/// Base64url: decoding never panics, and whatever decodes re-encodes to the same text.
+pub fn base64url(data: &[u8]) {
+    assert_eq!(b64::decode(&b64::encode(data)).as_deref(), Ok(data));
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(bytes) = b64::decode(text) {
+            assert_eq!(b64::encode(&bytes), text, "non-canonical input decoded");
+        }
+    }
+}
+
+/// Strict JSON objects: never panics; a parsed object serializes back to an object that parses.
+pub fn json_object(data: &[u8]) {
+    if let Ok(map) = json::parse_object(data) {
+        let text = serde_json::Value::Object(map).to_string();
+        assert!(json::parse_object(text.as_bytes()).is_ok());
+    }
+}
+
+/// Case files: loading arbitrary text never panics.
+pub fn case_file(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::cases::parse_family("fuzz", text);
+    }
+}

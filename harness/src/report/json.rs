@@ -1,0 +1,51 @@
+//! The JSON report (DESIGN.md's fixed schema, plus `detail` and `known` per result).
+
+use super::Report;
+use serde_json::{json, Value};
+
+/// Renders the report as JSON.
+pub fn to_json(report: &Report) -> Value {
+    let s = report.summary();
+    json!({
+        "harness": {
+            "name": "jwt-harness",
+            "version": env!("CARGO_PKG_VERSION"),
+            "now": report.now,
+            "seed": report.seed,
+            "tokens": report.tokens,
+        },
+        "backends": report.backends.iter().map(|b| json!({
+            "name": b.name, "version": b.version, "clock": b.clock.name(),
+        })).collect::<Vec<_>>(),
+        "results": report.results.iter().map(|r| json!({
+            "backend": r.backend,
+            "policy": r.policy,
+            "case": r.case,
+            "family": r.family,
+            "expect": r.expect.name(),
+            "outcome": r.outcome.kind(),
+            "reason": r.reason().map(|x| x.name()),
+            "finding": r.finding.name(),
+            "severity": r.severity.name(),
+            "detail": r.detail(),
+            "known": r.known,
+        })).collect::<Vec<_>>(),
+        "forge_errors": report.forge_errors.iter().map(|e| json!({
+            "case": e.id, "message": e.message,
+        })).collect::<Vec<_>>(),
+        "stale_deviations": report.stale.iter().map(|d| json!({
+            "backend": d.backend, "case": d.case, "policy": d.policy, "finding": d.finding,
+        })).collect::<Vec<_>>(),
+        "summary": {
+            "cases": s.cases,
+            "results": s.results,
+            "pass": s.pass,
+            "unsafe": s.unsafe_,
+            "strict": s.strict,
+            "unsupported": s.unsupported,
+            "broken": s.broken,
+            "skipped": s.skipped,
+            "known": s.known,
+        },
+    })
+}
