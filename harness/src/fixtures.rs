@@ -35,7 +35,10 @@ const SETS: &[(&str, &[&str])] = &[
     ("rs256", &["rs-2026-01", "rs-2026-02"]),
     ("rs-retired", &["rs-2025-12"]),
     ("es256", &["ec-p256-2026-01"]),
-    ("es-all", &["ec-p256-2026-01", "ec-p384-2026-01", "ec-p521-2026-01"]),
+    (
+        "es-all",
+        &["ec-p256-2026-01", "ec-p384-2026-01", "ec-p521-2026-01"],
+    ),
     ("eddsa", &["ed-2026-01"]),
     ("mixed", &["hs-2026-01", "rs-2026-01", "ec-p256-2026-01"]),
     (
@@ -68,9 +71,15 @@ pub fn generate(dir: &Path) -> Result<Vec<String>> {
     let mut written = Vec::new();
     for (kid, kty, size, alg) in KEYS {
         let key = Jwk::generate(*kty, *size, kid, alg).map_err(|e| Error::Other(e.0))?;
-        write(&dir.join(format!("{kid}.private.jwk.json")), &pretty(&key.private_json()))?;
+        write(
+            &dir.join(format!("{kid}.private.jwk.json")),
+            &pretty(&key.private_json()),
+        )?;
         if *kty != KeyType::Oct {
-            write(&dir.join(format!("{kid}.public.jwk.json")), &pretty(&key.public_json()))?;
+            write(
+                &dir.join(format!("{kid}.public.jwk.json")),
+                &pretty(&key.public_json()),
+            )?;
             if let Some(pem) = key.pem_spki() {
                 write(&dir.join(format!("{kid}.pub.pem")), &pem)?;
             }
@@ -88,15 +97,24 @@ pub fn generate(dir: &Path) -> Result<Vec<String>> {
                 .filter_map(|kid| keys.iter().find(|k| k.kid() == Some(kid)).cloned())
                 .collect(),
         };
-        write(&dir.join(format!("{stem}.private.jwks.json")), &pretty(&set.private_json()))?;
-        write(&dir.join(format!("{stem}.jwks.json")), &pretty(&set.public_json()))?;
+        write(
+            &dir.join(format!("{stem}.private.jwks.json")),
+            &pretty(&set.private_json()),
+        )?;
+        write(
+            &dir.join(format!("{stem}.jwks.json")),
+            &pretty(&set.public_json()),
+        )?;
     }
     let attacker = keys
         .iter()
         .find(|k| k.kid() == Some("attacker-rs"))
         .ok_or_else(|| Error::Other("no attacker RSA key".into()))?;
     let cert = self_signed_certificate(attacker, "jwt-harness attacker (TEST KEY, never trust)")?;
-    write(&dir.join("attacker-rs.cert.der.b64"), &(b64_std(&cert) + "\n"))?;
+    write(
+        &dir.join("attacker-rs.cert.der.b64"),
+        &(b64_std(&cert) + "\n"),
+    )?;
     Ok(written)
 }
 
@@ -133,7 +151,7 @@ pub fn b64_std(bytes: &[u8]) -> String {
             c => c,
         })
         .collect();
-    while s.len() % 4 != 0 {
+    while !s.len().is_multiple_of(4) {
         s.push('=');
     }
     s
@@ -161,12 +179,18 @@ fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
 /// by hand so no certificate crate is needed. Used only by the `x5c` attack cases.
 pub fn self_signed_certificate(key: &Jwk, common_name: &str) -> Result<Vec<u8>> {
     let sha256_rsa = seq(&[
-        der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]),
+        der(
+            0x06,
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        ),
         vec![0x05, 0x00],
     ]);
     let name = seq(&[der(
         0x31,
-        &seq(&[der(0x06, &[0x55, 0x04, 0x03]), der(0x0c, common_name.as_bytes())]),
+        &seq(&[
+            der(0x06, &[0x55, 0x04, 0x03]),
+            der(0x0c, common_name.as_bytes()),
+        ]),
     )]);
     let validity = seq(&[der(0x17, b"260101000000Z"), der(0x17, b"360101000000Z")]);
     let spki = key

@@ -177,7 +177,12 @@ fn key_type_matches(want: &str, kty: KeyType) -> bool {
 /// `requires.key_type`. `None` when the case does not apply.
 fn signing_alg(case: &Case, policy: &Policy) -> Option<Alg> {
     if case.hmac_key.is_some() {
-        return Some(case.alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::HS256));
+        return Some(
+            case.alg
+                .as_deref()
+                .and_then(Alg::parse)
+                .unwrap_or(Alg::HS256),
+        );
     }
     if let Some(alg) = case.alg.as_deref().and_then(Alg::parse) {
         if let Some(want) = &case.requires.key_type {
@@ -305,13 +310,18 @@ pub fn forge_one(
     }
     // The key that signs (or, with hmac_key, whose public material keys the HMAC).
     let trusted = policy.keys_for(sign_alg);
-    let key: Option<Jwk> = if let Some(_derive) = &case.hmac_key {
-        let want = case.requires.key_type.as_deref().unwrap_or("asymmetric");
-        match policy
-            .keys
-            .iter()
-            .find(|k| key_type_matches(want, k.key_type()) && k.key_type() != KeyType::Oct)
-        {
+    let key: Option<Jwk> = if let Some(derive) = &case.hmac_key {
+        // Public material comes from an asymmetric key; a literal secret (`empty`, `text:`) is
+        // sent under the trusted HMAC key's kid when the case asks for `oct`.
+        let literal = derive == "empty" || derive.starts_with("text:");
+        let want =
+            case.requires
+                .key_type
+                .as_deref()
+                .unwrap_or(if literal { "oct" } else { "asymmetric" });
+        match policy.keys.iter().find(|k| {
+            key_type_matches(want, k.key_type()) && (literal || k.key_type() != KeyType::Oct)
+        }) {
             Some(k) => Some(k.clone()),
             None => return Ok(None),
         }
@@ -369,7 +379,10 @@ pub fn forge_one(
     // Header.
     let mut header_map = Map::new();
     header_map.insert("alg".into(), json!(ctx.alg_name));
-    header_map.insert("typ".into(), json!("JWT"));
+    header_map.insert(
+        "typ".into(),
+        json!(policy.typ.clone().unwrap_or_else(|| "JWT".into())),
+    );
     if let Some(kid) = &ctx.kid {
         header_map.insert("kid".into(), json!(kid));
     }
@@ -435,7 +448,10 @@ pub fn forge_one(
             let mut other = claims_map.clone();
             other.insert("sub".into(), json!("user-2"));
             other.insert("jti".into(), json!("other-token"));
-            let other_input = format!("{h64}.{}", b64::encode(Value::Object(other).to_string().as_bytes()));
+            let other_input = format!(
+                "{h64}.{}",
+                b64::encode(Value::Object(other).to_string().as_bytes())
+            );
             do_sign(&other_input)
         })?;
     }
@@ -443,11 +459,17 @@ pub fn forge_one(
     let mut h64 = h64;
     let mut p64 = p64;
     if let Some(t) = &case.tamper_header {
-        merge(&mut header_map, &parse_template_object(t, &ctx, "tamper_header")?);
+        merge(
+            &mut header_map,
+            &parse_template_object(t, &ctx, "tamper_header")?,
+        );
         h64 = b64::encode(Value::Object(header_map.clone()).to_string().as_bytes());
     }
     if let Some(t) = &case.tamper_claims {
-        merge(&mut claims_map, &parse_template_object(t, &ctx, "tamper_claims")?);
+        merge(
+            &mut claims_map,
+            &parse_template_object(t, &ctx, "tamper_claims")?,
+        );
         p64 = b64::encode(Value::Object(claims_map.clone()).to_string().as_bytes());
     }
     let mut token = format!("{h64}.{p64}.{}", b64::encode(&sig));
@@ -517,12 +539,19 @@ fn placeholder(expr: &str, ctx: &Ctx) -> std::result::Result<String, String> {
             return Ok(k.public_json().to_string());
         }
         "attacker_x5c" => {
-            let c = ctx.attackers.x5c.as_ref().ok_or("no attacker certificate")?;
+            let c = ctx
+                .attackers
+                .x5c
+                .as_ref()
+                .ok_or("no attacker certificate")?;
             return Ok(json!([c]).to_string());
         }
         _ => {}
     }
-    if let Some(args) = expr.strip_prefix("repeat(").and_then(|a| a.strip_suffix(')')) {
+    if let Some(args) = expr
+        .strip_prefix("repeat(")
+        .and_then(|a| a.strip_suffix(')'))
+    {
         let (text, n) = args
             .rsplit_once(',')
             .ok_or_else(|| format!("repeat needs TEXT,N: {expr:?}"))?;
@@ -536,23 +565,24 @@ fn placeholder(expr: &str, ctx: &Ctx) -> std::result::Result<String, String> {
     let mut total: i64 = 0;
     let mut sign = 1i64;
     let mut term = String::new();
-    let flush = |term: &mut String, sign: i64, total: &mut i64| -> std::result::Result<(), String> {
-        let t = term.trim();
-        if t.is_empty() {
-            return Err(format!("bad expression {expr:?}"));
-        }
-        let v = match t {
-            "now" => ctx.now,
-            "leeway" => ctx.leeway,
-            "exp" => ctx.now + 3600,
-            n => n
-                .parse::<i64>()
-                .map_err(|_| format!("unknown placeholder {t:?} in {expr:?}"))?,
+    let flush =
+        |term: &mut String, sign: i64, total: &mut i64| -> std::result::Result<(), String> {
+            let t = term.trim();
+            if t.is_empty() {
+                return Err(format!("bad expression {expr:?}"));
+            }
+            let v = match t {
+                "now" => ctx.now,
+                "leeway" => ctx.leeway,
+                "exp" => ctx.now + 3600,
+                n => n
+                    .parse::<i64>()
+                    .map_err(|_| format!("unknown placeholder {t:?} in {expr:?}"))?,
+            };
+            *total += sign * v;
+            term.clear();
+            Ok(())
         };
-        *total += sign * v;
-        term.clear();
-        Ok(())
-    };
     for c in expr.chars() {
         match c {
             '+' | '-' if !term.trim().is_empty() => {
@@ -569,7 +599,12 @@ fn placeholder(expr: &str, ctx: &Ctx) -> std::result::Result<String, String> {
 }
 
 fn derive_secret(how: &str, key: &Jwk) -> std::result::Result<Vec<u8>, String> {
-    let missing = || format!("hmac_key {how:?} does not fit a {} key", key.key_type().name());
+    let missing = || {
+        format!(
+            "hmac_key {how:?} does not fit a {} key",
+            key.key_type().name()
+        )
+    };
     Ok(match how {
         "pem-spki" => key.pem_spki().ok_or_else(missing)?.into_bytes(),
         "pem-spki-no-newline" => key
@@ -621,7 +656,9 @@ fn signature_op(
             *last ^= 1;
         }
         "flip-first-bit" => {
-            let first = sig.first_mut().ok_or("flip-first-bit on an empty signature")?;
+            let first = sig
+                .first_mut()
+                .ok_or("flip-first-bit on an empty signature")?;
             *first ^= 0x80;
         }
         "drop-first" => {
@@ -804,7 +841,10 @@ mod tests {
 
     #[test]
     fn der_encoding_of_small_and_high_integers() {
-        assert_eq!(der_signature(&[0, 0], &[0, 0]), b64::decode("MAYCAQACAQA").unwrap());
+        assert_eq!(
+            der_signature(&[0, 0], &[0, 0]),
+            b64::decode("MAYCAQACAQA").unwrap()
+        );
         assert_eq!(der_int(&[0x80]), vec![0x02, 0x02, 0x00, 0x80]);
     }
 
@@ -812,7 +852,10 @@ mod tests {
     fn alter_operations() {
         let t = "aaa.bb.cc".to_string();
         assert_eq!(alter_op("segments:2", t.clone()).unwrap(), "aaa.bb");
-        assert_eq!(alter_op("segments:5", t.clone()).unwrap(), "aaa.bb.cc.cc.cc");
+        assert_eq!(
+            alter_op("segments:5", t.clone()).unwrap(),
+            "aaa.bb.cc.cc.cc"
+        );
         assert_eq!(alter_op("pad", t.clone()).unwrap(), "aaa=.bb==.cc==");
         assert_eq!(alter_op("url-encode", t.clone()).unwrap(), "aaa%2Ebb%2Ecc");
         assert!(alter_op("std-alphabet", t.clone()).is_err());

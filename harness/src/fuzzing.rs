@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 fn policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
-    POLICIES.get_or_init(|| crate::policy::load_defaults(&crate::project_root()).unwrap_or_default())
+    POLICIES
+        .get_or_init(|| crate::policy::load_defaults(&crate::project_root()).unwrap_or_default())
 }
 
 /// Any bytes as a token, under every default policy: the oracle must answer without panicking,
@@ -25,7 +26,11 @@ pub fn oracle_token(data: &[u8]) {
             assert_eq!(parts.len(), 3, "accepted a token without three segments");
             for p in parts {
                 let bytes = b64::decode(p).expect("accepted a non-canonical segment");
-                assert_eq!(b64::encode(&bytes), p, "accepted a segment that does not re-encode");
+                assert_eq!(
+                    b64::encode(&bytes),
+                    p,
+                    "accepted a segment that does not re-encode"
+                );
             }
         }
     }

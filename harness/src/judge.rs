@@ -143,7 +143,12 @@ impl BackendFile {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BackendFile::default()),
-            Err(e) => return Err(Error::Config(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
         };
         let file: BackendFile = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message().trim())))?;
@@ -202,14 +207,29 @@ mod tests {
         let acc = Outcome::Accept;
         let rej = |r| Outcome::reject(r, "x");
         use Expect::*;
-        assert_eq!(judge(Reject, Some(Reason::Signature), &acc), Finding::Unsafe);
+        assert_eq!(
+            judge(Reject, Some(Reason::Signature), &acc),
+            Finding::Unsafe
+        );
         assert_eq!(judge(Accept, None, &rej(Reason::Expired)), Finding::Strict);
-        assert_eq!(judge(Reject, Some(Reason::Expired), &rej(Reason::Expired)), Finding::Pass);
-        assert_eq!(judge(Reject, Some(Reason::Expired), &rej(Reason::Other)), Finding::Reason);
+        assert_eq!(
+            judge(Reject, Some(Reason::Expired), &rej(Reason::Expired)),
+            Finding::Pass
+        );
+        assert_eq!(
+            judge(Reject, Some(Reason::Expired), &rej(Reason::Other)),
+            Finding::Reason
+        );
         assert_eq!(judge(Either, None, &acc), Finding::Pass);
         assert_eq!(judge(Either, None, &rej(Reason::Other)), Finding::Pass);
-        assert_eq!(judge(Either, None, &Outcome::Broken("x".into())), Finding::Broken);
-        assert_eq!(judge(Accept, None, &Outcome::Unsupported("x".into())), Finding::Unsupported);
+        assert_eq!(
+            judge(Either, None, &Outcome::Broken("x".into())),
+            Finding::Broken
+        );
+        assert_eq!(
+            judge(Accept, None, &Outcome::Unsupported("x".into())),
+            Finding::Unsupported
+        );
     }
 
     #[test]

@@ -146,7 +146,8 @@ impl Suite {
     /// Runs one backend. Configuration errors (a broken catalog or key file) panic with the
     /// message: in `cargo test` that is the useful thing to do.
     pub fn run(&self, backend: &dyn backend::Backend) -> Report {
-        self.try_run(&[backend]).unwrap_or_else(|e| panic!("jwt-harness: {e}"))
+        self.try_run(&[backend])
+            .unwrap_or_else(|e| panic!("jwt-harness: {e}"))
     }
 
     /// Runs several backends over the same forged tokens.

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "jwt-harness", version, about = "Conformance test harness and fuzzer for JWT validators")]
+#[command(
+    name = "jwt-harness",
+    version,
+    about = "Conformance test harness and fuzzer for JWT validators"
+)]
 struct Cli {
     /// The project root holding fixtures/ (default: found from the current directory).
     #[arg(long, global = true)]
@@ -214,7 +218,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             let policy = Policy::load(&policy)?;
             let now = now.unwrap_or_else(run::system_now);
             let v = match oracle::validate(token.trim_end_matches('\n'), &policy, now) {
-                Verdict::Accept(_) => serde_json::json!({"verdict": "accept", "reason": null, "detail": null}),
+                Verdict::Accept(_) => {
+                    serde_json::json!({"verdict": "accept", "reason": null, "detail": null})
+                }
                 Verdict::Reject(r, d) => {
                     serde_json::json!({"verdict": "reject", "reason": r.name(), "detail": d})
                 }
@@ -272,7 +278,10 @@ fn cmd_run(root: &std::path::Path, args: RunArgs) -> anyhow::Result<u8> {
     }
     let attackers = Attackers::load(root)?;
     let names: Vec<String> = if args.backend.is_empty() {
-        backend::builtin_names().iter().map(|s| s.to_string()).collect()
+        backend::builtin_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     } else {
         args.backend.clone()
     };

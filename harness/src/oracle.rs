@@ -66,7 +66,10 @@ pub fn decode(token: &str) -> Result<Parts, (Reason, String)> {
     if token.len() > MAX_TOKEN_LEN {
         return reject(
             Reason::Malformed,
-            format!("token is {} bytes, over the {MAX_TOKEN_LEN}-byte limit", token.len()),
+            format!(
+                "token is {} bytes, over the {MAX_TOKEN_LEN}-byte limit",
+                token.len()
+            ),
         );
     }
     // Count dots without splitting: a 100,000-dot token is rejected in one pass.
@@ -94,8 +97,8 @@ pub fn decode(token: &str) -> Result<Parts, (Reason, String)> {
     let header_bytes = seg("header", h)?;
     let payload = seg("payload", p)?;
     let signature = seg("signature", s)?;
-    let header = parse_object(&header_bytes)
-        .map_err(|e| (Reason::Malformed, format!("header: {e}")))?;
+    let header =
+        parse_object(&header_bytes).map_err(|e| (Reason::Malformed, format!("header: {e}")))?;
     Ok(Parts {
         header,
         payload,
@@ -135,7 +138,10 @@ pub fn check_header(header: &Map<String, Value>, policy: &Policy) -> Result<Alg,
         );
     }
     if header.get("b64") == Some(&Value::Bool(false)) {
-        return reject(Reason::Other, "b64: false (unencoded payload) is not supported");
+        return reject(
+            Reason::Other,
+            "b64: false (unencoded payload) is not supported",
+        );
     }
     if let Some(Value::String(cty)) = header.get("cty") {
         if cty.eq_ignore_ascii_case("jwt") {
@@ -165,7 +171,9 @@ pub fn check_header(header: &Map<String, Value>, policy: &Policy) -> Result<Alg,
 pub fn typ_matches(got: &str, want: &str) -> bool {
     let norm = |s: &str| {
         let l = s.to_ascii_lowercase();
-        l.strip_prefix("application/").map(str::to_string).unwrap_or(l)
+        l.strip_prefix("application/")
+            .map(str::to_string)
+            .unwrap_or(l)
     };
     norm(got) == norm(want)
 }
@@ -182,7 +190,11 @@ pub fn candidate_keys<'p>(
 ) -> Result<Vec<&'p Jwk>, (Reason, String)> {
     let candidates: Vec<&Jwk> = match header.get("kid").and_then(Value::as_str) {
         Some(kid) => {
-            let named: Vec<&Jwk> = policy.keys.iter().filter(|k| k.kid() == Some(kid)).collect();
+            let named: Vec<&Jwk> = policy
+                .keys
+                .iter()
+                .filter(|k| k.kid() == Some(kid))
+                .collect();
             if named.is_empty() {
                 return reject(Reason::Key, format!("kid {kid:?} names no trusted key"));
             }
@@ -254,8 +266,8 @@ fn validate_inner(
             format!("{what} with any of {} candidate key(s)", keys.len()),
         );
     }
-    let claims = parse_object(&parts.payload)
-        .map_err(|e| (Reason::Malformed, format!("payload: {e}")))?;
+    let claims =
+        parse_object(&parts.payload).map_err(|e| (Reason::Malformed, format!("payload: {e}")))?;
     check_claims(&claims, policy, now)?;
     Ok(claims)
 }
@@ -268,7 +280,10 @@ pub fn check_claims(
 ) -> Result<(), (Reason, String)> {
     for name in &policy.required_claims {
         if !claims.contains_key(name) {
-            return reject(Reason::MissingClaim, format!("required claim {name:?} is missing"));
+            return reject(
+                Reason::MissingClaim,
+                format!("required claim {name:?} is missing"),
+            );
         }
     }
     let number = |name: &str| -> Result<Option<f64>, (Reason, String)> {

@@ -87,8 +87,7 @@ fn read_jwks(path: &Path) -> Result<Jwks> {
         .map_err(|e| Error::Config(format!("cannot read key set {}: {e}", path.display())))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Config(format!("key set {} is not JSON: {e}", path.display())))?;
-    Jwks::from_json(&value)
-        .map_err(|e| Error::Config(format!("key set {}: {e}", path.display())))
+    Jwks::from_json(&value).map_err(|e| Error::Config(format!("key set {}: {e}", path.display())))
 }
 
 impl Policy {
@@ -111,9 +110,8 @@ impl Policy {
 
     /// Reads a policy from TOML text; relative paths are resolved against `base`.
     pub fn from_toml(text: &str, base: &Path, default_name: &str) -> Result<Policy> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| {
-            Error::Config(e.message().to_string() + &span_note(text, e.span()))
-        })?;
+        let file: PolicyFile = toml::from_str(text)
+            .map_err(|e| Error::Config(e.message().to_string() + &span_note(text, e.span())))?;
         let mut algorithms = Vec::new();
         for name in &file.algorithms {
             let alg = Alg::parse(name).ok_or_else(|| {
@@ -140,9 +138,11 @@ impl Policy {
                     Jwk::from_pem(&text, entry.kid.as_deref(), entry.alg.as_deref())
                         .map_err(|e| Error::Config(format!("key {}: {e}", path.display())))?
                 }
-                (None, Some(secret)) => {
-                    Jwk::from_secret(secret.as_bytes(), entry.kid.as_deref(), entry.alg.as_deref())
-                }
+                (None, Some(secret)) => Jwk::from_secret(
+                    secret.as_bytes(),
+                    entry.kid.as_deref(),
+                    entry.alg.as_deref(),
+                ),
                 _ => {
                     return Err(Error::Config(
                         "each [[key]] needs exactly one of pem or secret".into(),
@@ -152,7 +152,9 @@ impl Policy {
             keys.push(key);
         }
         if keys.is_empty() {
-            return Err(Error::Config("the policy trusts no key (set jwks or [[key]])".into()));
+            return Err(Error::Config(
+                "the policy trusts no key (set jwks or [[key]])".into(),
+            ));
         }
         if let Some(p) = &file.signing_keys {
             let private = read_jwks(&base.join(p))?.keys;
@@ -160,9 +162,9 @@ impl Policy {
                 if key.can_sign() {
                     continue;
                 }
-                let same = private.iter().find(|k| {
-                    k.kid() == key.kid() && k.public_json() == key.public_json()
-                });
+                let same = private
+                    .iter()
+                    .find(|k| k.kid() == key.kid() && k.public_json() == key.public_json());
                 if let Some(k) = same {
                     *key = k.clone();
                 }

@@ -10,12 +10,22 @@ use crate::report::{Report, ResultRow, StaleDeviation};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+/// Worker threads: `$JWT_HARNESS_THREADS`, else one per core.
+pub fn thread_count() -> usize {
+    std::env::var("JWT_HARNESS_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
+
 /// Maps `f` over `items` on all cores, keeping the order of `items`.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len().max(1));
+    let threads = thread_count().min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(&f).collect();
     }
@@ -51,18 +61,12 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
 }
 
 /// Run settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunConfig {
     /// Fixed clock for request-clock backends; `None`: the system time at the start of the run.
     pub now: Option<u64>,
     /// Seed for the forge.
     pub seed: u64,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig { now: None, seed: 0 }
-    }
 }
 
 /// The system time in Unix seconds.
@@ -124,7 +128,11 @@ pub fn run(
     let reference = at_request.as_ref().or(at_system.as_ref());
     if let Some(forged) = reference {
         report.distinct_cases = {
-            let mut ids: Vec<&str> = forged.instances.iter().map(|i| i.case.id.as_str()).collect();
+            let mut ids: Vec<&str> = forged
+                .instances
+                .iter()
+                .map(|i| i.case.id.as_str())
+                .collect();
             ids.sort();
             ids.dedup();
             ids.len()
@@ -139,7 +147,9 @@ pub fn run(
         };
         let Some(forged) = forged else { continue };
         let rows = run_backend(entry, info, forged);
-        report.stale.extend(stale_deviations(&entry.file, info, &rows));
+        report
+            .stale
+            .extend(stale_deviations(&entry.file, info, &rows));
         report.results.extend(rows);
     }
     report.forge_seconds = forge_seconds;
@@ -147,10 +157,12 @@ pub fn run(
     report
 }
 
+/// A validator prepared for one policy, or why the backend cannot express it.
+type Prepared<'a> = Result<Box<dyn crate::backend::Validator + 'a>, String>;
+
 fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<ResultRow> {
     // Prepare one validator per distinct policy (variants included), in first-seen order.
-    let mut prepared: Vec<(Arc<Policy>, Result<Box<dyn crate::backend::Validator + '_>, String>)> =
-        Vec::new();
+    let mut prepared: Vec<(Arc<Policy>, Prepared<'_>)> = Vec::new();
     for inst in &forged.instances {
         if !prepared.iter().any(|(p, _)| Arc::ptr_eq(p, &inst.policy)) {
             let v = catch_unwind(AssertUnwindSafe(|| entry.backend.prepare(&inst.policy)))
@@ -180,7 +192,9 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
             let (finding, outcome) = match outcome {
                 None => (
                     Finding::Skipped,
-                    Outcome::Unsupported("needs a fixed clock; the backend reads the system clock".into()),
+                    Outcome::Unsupported(
+                        "needs a fixed clock; the backend reads the system clock".into(),
+                    ),
                 ),
                 Some(o) => (judge::judge(inst.expect(), inst.reason(), &o), o),
             };

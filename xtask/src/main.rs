@@ -1,1 +1,48 @@
-fn main(){}
+//! `cargo xtask`: the project's tasks. This file only dispatches; one module per task.
+
+mod bench;
+mod ci;
+mod conformance;
+mod fuzz;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  conformance [--update]   run the default backends over the default policies, print the matrix,
+                           compare the verdicts with tests/snapshots (--update rewrites them)
+  ci                       everything CI checks: fmt, clippy, tests, conformance, fuzz smoke
+  bench                    throughput figures (release build)
+  fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
+  gen-fixtures             regenerate the test-only keys in fixtures/keys";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or(&[]);
+    let result = match args.first().map(String::as_str) {
+        Some("conformance") => conformance::run(rest),
+        Some("ci") => ci::run(rest),
+        Some("bench") => bench::run(rest),
+        Some("fuzz") => fuzz::run(rest),
+        Some("gen-fixtures") => {
+            util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -118,7 +118,9 @@ impl Backend for JsonWebToken {
             .iter()
             .find(|c| !registered.contains(&c.as_str()))
         {
-            return Err(format!("jsonwebtoken can only require registered claims, not {c:?}"));
+            return Err(format!(
+                "jsonwebtoken can only require registered claims, not {c:?}"
+            ));
         }
         let mut algs = Vec::new();
         for a in &policy.algorithms {

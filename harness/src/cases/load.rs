@@ -72,9 +72,13 @@ const OPS_ALTER: &[&str] = &[
 ];
 
 fn known_op(op: &str, table: &[&str]) -> bool {
-    table
-        .iter()
-        .any(|t| if t.ends_with(':') { op.starts_with(t) } else { op == *t })
+    table.iter().any(|t| {
+        if t.ends_with(':') {
+            op.starts_with(t)
+        } else {
+            op == *t
+        }
+    })
 }
 
 /// Parses one family file's text. `family` is the file stem.
@@ -118,8 +122,15 @@ pub fn parse_family(family: &str, text: &str) -> Result<Vec<Case>> {
             }
         }
         if let Some(k) = &case.key {
-            if !["policy", "second", "retired", "attacker", "other-type", "none"]
-                .contains(&k.as_str())
+            if ![
+                "policy",
+                "second",
+                "retired",
+                "attacker",
+                "other-type",
+                "none",
+            ]
+            .contains(&k.as_str())
             {
                 return Err(bad(format!("unknown key {k:?}")));
             }

@@ -53,7 +53,8 @@
 //! ## Defaults
 //!
 //! Without any of the forge keys a case is a correctly signed, currently valid token for the policy:
-//! header `{"alg": ALG, "typ": "JWT", "kid": KID}` (no `kid` member when the key has none) and
+//! header `{"alg": ALG, "typ": TYP, "kid": KID}` (TYP is the policy's required `typ`, else `JWT`;
+//! no `kid` member when the key has none) and
 //! claims `{"iss": ISS, "sub": "user-1", "aud": AUD, "iat": now, "exp": now + 3600}`, where ISS is
 //! the policy's issuer (`https://issuer.invalid` if none) and AUD its first audience (a string;
 //! `https://audience.invalid` if none). Merging (`header`, `claims`, `tamper_*`) replaces
@@ -85,8 +86,10 @@
 //! PEM, LF line ends, trailing newline), `pem-spki-no-newline`, `pem-spki-crlf`, `pem-pkcs1`
 //! (RSA only), `der-spki`, `jwk-json` (the public JWK as compact JSON), `modulus` (RSA n bytes),
 //! `ec-point` (the SEC1 uncompressed point; Ed25519: the 32 raw bytes), `empty` (a zero-length
-//! secret) or `text:SOME TEXT` (those UTF-8 bytes). With `hmac_key` the selection defaults to
-//! `requires.key_type`, so `key_type = "rsa"` + `hmac_key = "pem-spki"` is the classic attack.
+//! secret) or `text:SOME TEXT` (those UTF-8 bytes). The key whose kid the header carries is the
+//! first trusted key of `requires.key_type` (default: any asymmetric key, or for `empty` and
+//! `text:` the trusted `oct` key), so `key_type = "rsa"` + `hmac_key = "pem-spki"` is the classic
+//! attack and `hmac_key = "empty"` is a blank secret sent under the real secret's kid.
 //!
 //! ## trust: variants of the policy's trusted keys
 //!
@@ -101,8 +104,9 @@
 //!
 //! `header`, `header_raw`, `claims`, `claims_raw`, `tamper_*` are templates: `${...}` is replaced by
 //! text before the JSON is read. Inside: an integer expression over `now`, `leeway`, `exp` (the
-//! default exp) and integer literals with `+` and `-` (`${now-leeway-1}`); or one of `alg`, `kid`,
-//! `iss`, `aud` (raw text, write the quotes yourself: `"${iss}/"`); `attacker_jwk` (the attacker
+//! default exp) and integer literals with `+` and `-` (`${now-leeway-1}`); or one of `alg`, `kid`
+//! (the signing key's), `policy_kid` (the first trusted key's for the signing alg), `iss`, `aud`
+//! (raw text, write the quotes yourself: `"${iss}/"`); `attacker_jwk` (the attacker
 //! public JWK of the signing key type as a JSON object); `attacker_x5c` (a JSON array holding the
 //! attacker's self-signed certificate); `repeat(TEXT,N)` (TEXT N times; TEXT may not contain
 //! `,` or `)`). `$$` is a literal `$`.

@@ -155,8 +155,7 @@ impl Alg {
 
     /// Whether `key` has the type (and curve) this algorithm needs.
     pub fn fits(self, key: &Jwk) -> bool {
-        key.key_type() == self.key_type()
-            && (self.curve().is_none() || self.curve() == key.curve())
+        key.key_type() == self.key_type() && (self.curve().is_none() || self.curve() == key.curve())
     }
 }
 

@@ -84,10 +84,19 @@ mod tests {
         );
         assert_eq!(parse_object(b"[1]"), Err(JsonError::NotObject));
         assert_eq!(parse_object(b"null"), Err(JsonError::NotObject));
-        assert!(matches!(parse_object(b"\xef\xbb\xbf{}"), Err(JsonError::Syntax(_))));
-        assert!(matches!(parse_object(br#"{"e":1e400}"#), Err(JsonError::Syntax(_))));
+        assert!(matches!(
+            parse_object(b"\xef\xbb\xbf{}"),
+            Err(JsonError::Syntax(_))
+        ));
+        assert!(matches!(
+            parse_object(br#"{"e":1e400}"#),
+            Err(JsonError::Syntax(_))
+        ));
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(parse_object(deep.as_bytes()), Err(JsonError::Syntax(_))));
+        assert!(matches!(
+            parse_object(deep.as_bytes()),
+            Err(JsonError::Syntax(_))
+        ));
         // Duplicates below the top level are not the JWS's business.
         assert!(parse_object(br#"{"a":{"b":1,"b":2}}"#).is_ok());
     }

@@ -193,7 +193,9 @@ fn pad_to(mut bytes: Vec<u8>, len: usize) -> Vec<u8> {
 impl Jwk {
     /// Reads a JWK from its JSON object (public, or with private members).
     pub fn from_json(value: &Value) -> Result<Jwk, KeyError> {
-        let obj = value.as_object().ok_or_else(|| err("JWK is not a JSON object"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| err("JWK is not a JSON object"))?;
         let kty = member(obj, "kty")?.ok_or_else(|| err("JWK lacks \"kty\""))?;
         let material = match kty {
             "oct" => KeyMaterial::Oct(required(obj, "k")?),
@@ -281,8 +283,9 @@ impl Jwk {
                 let private = match bytes(obj, "d")? {
                     None => None,
                     Some(d) => {
-                        let d: [u8; 32] =
-                            d.try_into().map_err(|_| err("Ed25519 d must be 32 bytes"))?;
+                        let d: [u8; 32] = d
+                            .try_into()
+                            .map_err(|_| err("Ed25519 d must be 32 bytes"))?;
                         Some(ed25519_dalek::SigningKey::from_bytes(&d))
                     }
                 };

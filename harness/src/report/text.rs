@@ -18,11 +18,13 @@ pub fn snapshot(report: &Report, backend: &str, policy: Option<&str>) -> String 
         .results
         .iter()
         .filter(|r| r.backend == backend)
-        .filter(|r| {
-            policy.is_none_or(|p| r.policy == p || r.policy.starts_with(&format!("{p}~")))
-        })
+        .filter(|r| policy.is_none_or(|p| r.policy == p || r.policy.starts_with(&format!("{p}~"))))
         .collect();
-    let width = rows.iter().map(|r| r.instance_id().len()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|r| r.instance_id().len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for r in rows {
         let finding = match (&r.known, r.finding.is_pass()) {
@@ -47,7 +49,12 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
     let mut problems: Vec<&ResultRow> = report
         .results
         .iter()
-        .filter(|r| matches!(r.finding, Finding::Unsafe | Finding::Broken | Finding::Strict))
+        .filter(|r| {
+            matches!(
+                r.finding,
+                Finding::Unsafe | Finding::Broken | Finding::Strict
+            )
+        })
         .collect();
     problems.sort_by_key(|r| {
         (

@@ -1,0 +1,79 @@
+'use strict'
+// PROTOCOL.md adapter for jsonwebtoken (auth0/node-jsonwebtoken), see README.md.
+//
+// jwt.verify() takes the current time from the caller (`clockTimestamp`): the
+// request's `now` is used (clock = "request").
+const crypto = require('node:crypto')
+const jwt = require('jsonwebtoken')
+const P = require('./protocol.cjs')
+
+const SUPPORTED = new Set([
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512'
+])
+
+function reasonOf (err) {
+  if (err instanceof jwt.TokenExpiredError) return 'expired'
+  if (err instanceof jwt.NotBeforeError) return 'not_yet_valid'
+  if (err instanceof jwt.JsonWebTokenError) {
+    // jsonwebtoken has one error class; the message is the only signal.
+    const msg = String(err.message)
+    if (msg === 'invalid algorithm') return 'algorithm'
+    if (msg === 'invalid signature' || msg === 'jwt signature is required') return 'signature'
+    if (msg.startsWith('jwt audience invalid')) return 'audience'
+    if (msg.startsWith('jwt issuer invalid')) return 'issuer'
+    if (msg === 'invalid exp value' || msg === 'invalid nbf value') return 'claim_type'
+    if (/secretOrPublicKey|key material|key type|"alg" parameter/.test(msg)) return 'key'
+    if (/^jwt (malformed|must be)|^invalid token|Unexpected token|JSON/.test(msg)) return 'malformed'
+    return 'other'
+  }
+  // validateAsymmetricKey() throws a plain Error for a key that does not fit
+  // the token's alg ("alg" parameter for "ec" key type must be one of ...).
+  if (err instanceof Error && /key type|key/i.test(String(err.message))) return 'key'
+  return 'other'
+}
+
+function keyFromJwk (jwk) {
+  try {
+    if (jwk.kty === 'oct') {
+      if (typeof jwk.k !== 'string') throw new Error('oct JWK without "k"')
+      return crypto.createSecretKey(Buffer.from(jwk.k, 'base64url'))
+    }
+    return crypto.createPublicKey({ key: jwk, format: 'jwk' })
+  } catch (err) {
+    throw new P.Reject('key', P.describe(err))
+  }
+}
+
+async function validate (req) {
+  const policy = P.parsePolicy(req.policy)
+  P.checkSupported(policy, SUPPORTED)
+  const token = req.token
+  const decoded = typeof token === 'string' ? jwt.decode(token, { complete: true }) : null
+  if (!decoded) {
+    // decode() returns null for a token it cannot parse; let verify() say
+    // why (it parses before it ever uses the key, and this key is random).
+    jwt.verify(token, crypto.randomBytes(32), { algorithms: ['HS256'] })
+    throw new P.Reject('malformed', 'jwt.decode could not parse the token')
+  }
+  const header = P.isPlainObject(decoded.header) ? decoded.header : {}
+  const now = P.requestNow(req)
+  const options = {
+    algorithms: policy.algorithms,
+    clockTolerance: policy.leeway,
+    complete: true,
+    allowInvalidAsymmetricKeyTypes: false
+  }
+  if (policy.issuer !== null) options.issuer = policy.issuer
+  if (policy.audience !== null) options.audience = policy.audience
+  if (now !== null) options.clockTimestamp = now
+
+  const verify = async (jwk) => jwt.verify(token, keyFromJwk(jwk), options)
+  const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
+  // jsonwebtoken has no required-claims or typ option: checked here.
+  P.checkRequiredPresent(result.payload, policy.requiredWithExpectations)
+  P.checkTyp(policy, result.header)
+  return { verdict: 'accept', claims: result.payload }
+}
+
+P.serve(validate, reasonOf)

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Sets up every external validator adapter under target/adapters/ (idempotent).
+#
+#   bash adapters/setup.sh            # everything
+#   bash adapters/setup.sh python go  # some of: python node go c
+#
+# - python: venv target/adapters/venv + pip install -r adapters/python/requirements.txt
+# - node:   npm ci in adapters/node (node_modules stays there: Node resolves
+#           modules next to the scripts)
+# - go:     target/adapters/bin/golang-jwt (GOPATH mode, offline, Debian's golang-jwt v4)
+# - c:      target/adapters/bin/libjwt (libjwt 1.10.2 + jansson + OpenSSL)
+# Debian packages are installed only when missing (dpkg -s), with one
+# `apt-get update` first, and only then.  Steps whose inputs did not change
+# since the last run are skipped (stamp files next to their outputs).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="target/adapters"
+mkdir -p "$OUT/bin"
+
+log() { printf '[adapters/setup] %s\n' "$*" >&2; }
+
+if [ "$#" -eq 0 ]; then set -- python node go c; fi
+
+apt_updated=0
+ensure_debs() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { log "need root (or sudo) to install: ${missing[*]}"; exit 1; }
+        sudo=(sudo)
+    fi
+    if [ "$apt_updated" -eq 0 ]; then
+        log "apt-get update"
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+        apt_updated=1
+    fi
+    log "apt-get install ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+stamp_of() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+setup_python() {
+    local venv="$OUT/venv" req="adapters/python/requirements.txt" py="${PYTHON:-python3}"
+    local want; want="$(stamp_of "$req")"
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" = "$want" ]; then
+        log "python: venv up to date"
+        return 0
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        log "python: creating $venv with $py"
+        if ! "$py" -m venv "$venv" >&2; then
+            rm -rf "$venv"
+            ensure_debs python3-venv
+            py=/usr/bin/python3
+            "$py" -m venv "$venv" >&2
+        fi
+    fi
+    log "python: pip install -r $req"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$req" >&2
+    echo "$want" > "$venv/.requirements.sha256"
+}
+
+setup_node() {
+    command -v npm >/dev/null || { log "node: npm not found"; exit 1; }
+    local dir="adapters/node" want
+    want="$(stamp_of "$dir/package.json" "$dir/package-lock.json")"
+    if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/node_modules/.setup.sha256" 2>/dev/null)" = "$want" ]; then
+        log "node: node_modules up to date"
+        return 0
+    fi
+    log "node: npm ci --prefix $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+    echo "$want" > "$dir/node_modules/.setup.sha256"
+}
+
+setup_go() {
+    ensure_debs golang-go golang-github-golang-jwt-jwt-dev
+    local bin="$OUT/bin/golang-jwt" want
+    want="$(stamp_of adapters/go/main.go /usr/share/gocode/src/github.com/golang-jwt/jwt/*.go)"
+    if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$want" ]; then
+        log "go: $bin up to date"
+        return 0
+    fi
+    log "go: building $bin"
+    (
+        cd adapters/go
+        GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$ROOT/$OUT/go-cache" \
+            go build -o "$ROOT/$bin" .
+    ) >&2
+    echo "$want" > "$bin.sha256"
+}
+
+setup_c() {
+    ensure_debs gcc libc6-dev libjwt-dev libjansson-dev libssl-dev
+    local bin="$OUT/bin/libjwt" src="adapters/c/adapter.c" want
+    want="$(stamp_of "$src" /usr/include/jwt.h)"
+    if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$want" ]; then
+        log "c: $bin up to date"
+        return 0
+    fi
+    log "c: building $bin"
+    gcc -O2 -Wall -Wextra -o "$bin" "$src" -ljwt -ljansson -lcrypto >&2
+    echo "$want" > "$bin.sha256"
+}
+
+for part in "$@"; do
+    case "$part" in
+        python) setup_python ;;
+        node) setup_node ;;
+        go) setup_go ;;
+        c) setup_c ;;
+        *) log "unknown part: $part (python node go c)"; exit 2 ;;
+    esac
+done
+log "done: $*"

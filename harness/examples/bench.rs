@@ -1,0 +1,168 @@
+//! The benchmark behind `cargo xtask bench`: forging throughput, verdicts per second per backend,
+//! the wall time of the whole default suite, and where the time goes.
+
+use jwt_harness::backend::{self, Backend, BackendInfo, Outcome, Validator};
+use jwt_harness::forge::{forge_all, Attackers, ForgeConfig};
+use jwt_harness::jose::stats;
+use jwt_harness::judge::BackendFile;
+use jwt_harness::policy::{self, Policy};
+use jwt_harness::run::{self, Entry, RunConfig};
+use jwt_harness::{cases, project_root};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+const NOW: u64 = 1_764_350_000;
+
+/// Wraps a backend and adds the time spent inside its `validate` calls to a counter.
+struct Timed<'a> {
+    inner: &'a dyn Backend,
+    nanos: &'a AtomicU64,
+}
+
+struct TimedValidator<'a> {
+    inner: Box<dyn Validator + 'a>,
+    nanos: &'a AtomicU64,
+}
+
+impl Validator for TimedValidator<'_> {
+    fn validate(&self, token: &str, now: u64) -> Outcome {
+        let t = Instant::now();
+        let o = self.inner.validate(token, now);
+        self.nanos
+            .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        o
+    }
+}
+
+impl Backend for Timed<'_> {
+    fn info(&self) -> BackendInfo {
+        self.inner.info()
+    }
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        Ok(Box::new(TimedValidator {
+            inner: self.inner.prepare(policy)?,
+            nanos: self.nanos,
+        }))
+    }
+}
+
+fn secs(n: u64) -> f64 {
+    n as f64 / 1e9
+}
+
+fn main() {
+    let root = project_root();
+    let catalog = cases::load_catalog(&root).expect("catalog");
+    let policies = policy::load_defaults(&root).expect("policies");
+    let attackers = Attackers::load(&root).expect("attacker keys");
+    let arcs: Vec<Arc<Policy>> = policies.iter().cloned().map(Arc::new).collect();
+    let threads = run::thread_count();
+    println!(
+        "jwt-harness bench: {} cases, {} policies, {threads} threads, release build",
+        catalog.cases.len(),
+        policies.len()
+    );
+
+    // 1. Forging.
+    let before = stats::read();
+    let t = Instant::now();
+    let forged = forge_all(
+        &catalog,
+        &arcs,
+        &attackers,
+        &ForgeConfig { now: NOW, seed: 0 },
+        &|_| true,
+    );
+    let forge_wall = t.elapsed().as_secs_f64();
+    let after = stats::read();
+    println!(
+        "forge:   {} tokens in {:.3} s = {:.0} tokens/s ({:.0}% of CPU time in signing primitives)",
+        forged.instances.len(),
+        forge_wall,
+        forged.instances.len() as f64 / forge_wall,
+        100.0 * secs(after.sign_nanos - before.sign_nanos) / (forge_wall * threads as f64)
+    );
+
+    // 2. Verdicts per second per backend, on the tokens forged above.
+    let names = backend::builtin_names();
+    for name in &names {
+        let b = backend::builtin(name).expect("built in");
+        let validators: Vec<_> = arcs.iter().map(|p| b.prepare(p)).collect();
+        let t = Instant::now();
+        let outcomes = run::parallel_map(&forged.instances, |inst| {
+            let i = arcs
+                .iter()
+                .position(|p| p.name == inst.policy.name)
+                .unwrap_or(0);
+            match &validators[i] {
+                Ok(v) => v.validate(&inst.token, inst.now),
+                Err(e) => Outcome::Unsupported(e.clone()),
+            }
+        });
+        let wall = t.elapsed().as_secs_f64();
+        println!(
+            "verify:  {name:14} {} verdicts in {:.3} s = {:.0} verdicts/s",
+            outcomes.len(),
+            wall,
+            outcomes.len() as f64 / wall
+        );
+    }
+
+    // 3. The whole default suite, as `jwt-harness run` does it, and where the time goes.
+    for threads_wanted in [threads, 1] {
+        std::env::set_var("JWT_HARNESS_THREADS", threads_wanted.to_string());
+        let library_nanos = AtomicU64::new(0);
+        let owned: Vec<Box<dyn Backend>> =
+            names.iter().map(|n| backend::builtin(n).unwrap()).collect();
+        let timed: Vec<Timed> = owned
+            .iter()
+            .map(|b| Timed {
+                inner: b.as_ref(),
+                nanos: &library_nanos,
+            })
+            .collect();
+        let entries: Vec<Entry> = timed
+            .iter()
+            .map(|t| Entry {
+                backend: t,
+                file: BackendFile::load(&root, &t.info().name).unwrap_or_default(),
+            })
+            .collect();
+        let before = stats::read();
+        let t = Instant::now();
+        let report = run::run(
+            &catalog,
+            &policies,
+            &entries,
+            &attackers,
+            &RunConfig {
+                now: Some(NOW),
+                seed: 0,
+            },
+            &|_| true,
+        );
+        let wall = t.elapsed().as_secs_f64();
+        let after = stats::read();
+        let crypto = secs(after.sign_nanos - before.sign_nanos);
+        // The reference backend's verify time is inside both counters: count it once.
+        let verify = secs(after.verify_nanos - before.verify_nanos);
+        let library = secs(library_nanos.load(Ordering::Relaxed)) - verify;
+        let cpu = wall * threads_wanted as f64;
+        println!(
+            "suite:   {} results ({} tokens, forged twice for the system-clock backend) in {:.3} s wall on {threads_wanted} thread(s)",
+            report.results.len(),
+            report.tokens,
+            wall
+        );
+        if threads_wanted == 1 {
+            println!(
+                "         time split (1 thread): signing {:.0}%, verifying in the oracle {:.0}%, inside jsonwebtoken {:.0}%, harness overhead {:.0}%",
+                100.0 * crypto / cpu,
+                100.0 * verify / cpu,
+                100.0 * library.max(0.0) / cpu,
+                100.0 * (cpu - crypto - verify - library.max(0.0)).max(0.0) / cpu
+            );
+        }
+    }
+}

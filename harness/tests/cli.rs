@@ -1,0 +1,217 @@
+//! End-to-end tests of the `jwt-harness` binary: exit codes, formats, and one-line errors on bad
+//! input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const NOW: u64 = 1_764_350_000;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jwt-harness"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn reference_run_is_clean_and_reports_json() {
+    let now = NOW.to_string();
+    let out = harness(&[
+        "run",
+        "--backend",
+        "reference",
+        "--now",
+        &now,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let s = &report["summary"];
+    assert!(s["cases"].as_u64().unwrap() >= 250, "{s}");
+    assert_eq!(s["unsafe"], 0);
+    assert_eq!(s["broken"], 0);
+    let row = &report["results"][0];
+    for field in [
+        "backend", "policy", "case", "family", "expect", "outcome", "reason", "finding", "severity",
+    ] {
+        assert!(row.get(field).is_some(), "result lacks {field}");
+    }
+}
+
+#[test]
+fn same_clock_and_seed_give_identical_reports() {
+    let now = NOW.to_string();
+    let args = [
+        "run",
+        "--backend",
+        "reference",
+        "--now",
+        &now,
+        "--seed",
+        "3",
+        "--format",
+        "json",
+        "--family",
+        "crypto-edge",
+    ];
+    let a = harness(&args);
+    let b = harness(&args);
+    assert_eq!(a.stdout, b.stdout);
+    let tokens = |seed: &str| harness(&["cases", "--tokens", "--now", &now, "--seed", seed]).stdout;
+    assert_eq!(tokens("3"), tokens("3"));
+}
+
+#[test]
+fn verify_agrees_with_the_catalog_tokens() {
+    let now = NOW.to_string();
+    let out = harness(&[
+        "cases",
+        "--tokens",
+        "--format",
+        "json",
+        "--now",
+        &now,
+        "--policy",
+        "fixtures/policies/rs256.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut checked = 0;
+    for item in items
+        .iter()
+        .filter(|i| i["family"] == "alg-none" || i["family"] == "valid")
+        .take(25)
+    {
+        let token = item["token"].as_str().unwrap();
+        let v = harness(&[
+            "verify",
+            "--policy",
+            "fixtures/policies/rs256.toml",
+            "--now",
+            &now,
+            token,
+        ]);
+        let verdict: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+        match item["expect"].as_str().unwrap() {
+            "accept" => assert_eq!(
+                (v.status.code(), &verdict["verdict"]),
+                (Some(0), &"accept".into()),
+                "{}",
+                item["id"]
+            ),
+            "reject" => assert_eq!(
+                (v.status.code(), &verdict["verdict"]),
+                (Some(1), &"reject".into()),
+                "{}",
+                item["id"]
+            ),
+            _ => {}
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_with_exit_2() {
+    let dir = std::env::temp_dir().join(format!("jwt-harness-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_policy = dir.join("bad.toml");
+    std::fs::write(&bad_policy, "algorithms = [\"none\"]\njwks = \"x.json\"\n").unwrap();
+    let garbage_keys = dir.join("garbage.toml");
+    std::fs::write(dir.join("garbage.json"), "{not json").unwrap();
+    std::fs::write(
+        &garbage_keys,
+        "algorithms = [\"HS256\"]\njwks = \"garbage.json\"\n",
+    )
+    .unwrap();
+    let unknown_field = dir.join("typo.toml");
+    std::fs::write(&unknown_field, "algorithm = [\"HS256\"]\n").unwrap();
+    for (args, needle) in [
+        (
+            vec!["run", "--policy", bad_policy.to_str().unwrap()],
+            "none",
+        ),
+        (
+            vec!["run", "--policy", garbage_keys.to_str().unwrap()],
+            "not JSON",
+        ),
+        (
+            vec!["run", "--policy", unknown_field.to_str().unwrap()],
+            "algorithm",
+        ),
+        (vec!["run", "--policy", "/nonexistent.toml"], "cannot read"),
+        (vec!["run", "--fail-on", "sometimes"], "--fail-on"),
+        (vec!["run", "--backend", "nosuch"], "nosuch"),
+        (vec!["run", "--family", "nosuch"], "nosuch"),
+        (vec!["run", "--bogus-flag"], "bogus"),
+    ] {
+        let out = harness(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn verify_rejects_garbage_without_panicking() {
+    for token in [
+        "",
+        "abc",
+        "....",
+        "a.b.c",
+        "\u{feff}x.y.z",
+        &"A.".repeat(50_000),
+    ] {
+        let out = harness(&["verify", "--policy", "fixtures/policies/hs256.toml", token]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{token:?}: {}",
+            text(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["verdict"], "reject");
+        assert_eq!(v["reason"], "malformed");
+    }
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    // jsonwebtoken has known, explained deviations: they never fail a run.
+    let out = harness(&[
+        "run",
+        "--backend",
+        "jsonwebtoken",
+        "--family",
+        "time",
+        "--fail-on",
+        "low",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = harness(&[
+        "run",
+        "--backend",
+        "reference",
+        "--fail-on",
+        "never",
+        "--family",
+        "signature",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -1,0 +1,79 @@
+//! The conformance snapshots: one insta snapshot per backend × default policy, a line per case
+//! (`id  expect  outcome(reason)  finding`), no volatile values. `cargo xtask conformance` runs
+//! this test and fails on any difference; `cargo xtask conformance --update` rewrites them.
+//!
+//! Beyond the snapshots it asserts what must hold whatever they say: nothing is broken, nothing
+//! failed to forge, the reference validator has no findings at all, every unsafe or strict
+//! finding of a library is explained in its backend file, and no explanation is stale.
+
+use jwt_harness::backend::{self, Backend};
+use jwt_harness::judge::Finding;
+use jwt_harness::report::snapshot;
+use jwt_harness::Suite;
+use jwt_harness_tests::NOW;
+
+#[test]
+fn verdicts_match_snapshots() {
+    let names = backend::builtin_names();
+    let backends: Vec<Box<dyn Backend>> = names
+        .iter()
+        .map(|n| backend::builtin(n).expect("built in"))
+        .collect();
+    let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
+    let report = Suite::defaults()
+        .expect("default policies")
+        .now(NOW)
+        .seed(0)
+        .try_run(&refs)
+        .expect("run");
+
+    assert!(
+        report.forge_errors.is_empty(),
+        "forge errors: {:?}",
+        report.forge_errors
+    );
+    assert!(
+        report.stale.is_empty(),
+        "stale deviations: {:?}",
+        report.stale
+    );
+    let unexplained: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| match r.finding {
+            Finding::Broken => true,
+            Finding::Unsafe | Finding::Strict => r.known.is_none(),
+            _ => false,
+        })
+        .map(|r| format!("{} {} {}", r.finding.name(), r.backend, r.instance_id()))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "unexplained findings:\n{}",
+        unexplained.join("\n")
+    );
+    let reference_findings: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.backend == "reference" && r.finding != Finding::Pass)
+        .map(|r| format!("{} {}", r.finding.name(), r.instance_id()))
+        .collect();
+    assert!(
+        reference_findings.is_empty(),
+        "the reference validator must pass every case with the declared reason:\n{}",
+        reference_findings.join("\n")
+    );
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for b in &names {
+            for p in report.policies() {
+                let text = snapshot(&report, b, Some(&p));
+                insta::assert_snapshot!(format!("verdicts@{p}__{b}"), text);
+            }
+        }
+    });
+}

@@ -1,0 +1,106 @@
+//! Double-entry bookkeeping: for every case under every default policy, the oracle's verdict
+//! (computed from the token alone) agrees with the verdict the case file declares, and so does
+//! the reason wherever the case declares one. A case that cannot be forged fails here too.
+
+use jwt_harness::cases::Expect;
+use jwt_harness::forge::{forge_all, ForgeConfig};
+use jwt_harness::oracle::{validate, Verdict};
+use jwt_harness_tests::{attackers, catalog, default_policies, NOW};
+use std::sync::Arc;
+
+#[test]
+fn oracle_agrees_with_every_declared_expectation() {
+    let catalog = catalog();
+    let policies: Vec<_> = default_policies().into_iter().map(Arc::new).collect();
+    let forged = forge_all(
+        &catalog,
+        &policies,
+        &attackers(),
+        &ForgeConfig { now: NOW, seed: 0 },
+        &|_| true,
+    );
+    let mut problems = Vec::new();
+    for e in &forged.errors {
+        problems.push(format!("{}: cannot forge: {}", e.id, e.message));
+    }
+    for inst in &forged.instances {
+        let verdict = validate(&inst.token, &inst.policy, inst.now);
+        match (inst.expect(), &verdict) {
+            (Expect::Either, _) => {}
+            (Expect::Accept, Verdict::Accept(_)) => {}
+            (Expect::Reject, Verdict::Reject(got, detail)) => {
+                if let Some(want) = inst.reason() {
+                    if want != *got {
+                        problems.push(format!(
+                            "{}: declared reason {}, oracle says {} ({detail})",
+                            inst.id,
+                            want.name(),
+                            got.name()
+                        ));
+                    }
+                }
+            }
+            (want, got) => problems.push(format!(
+                "{}: declared {}, oracle says {got:?}",
+                inst.id,
+                want.name()
+            )),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn catalog_is_large_and_covers_every_family() {
+    let catalog = catalog();
+    let families = catalog.families();
+    for f in [
+        "signature",
+        "alg-none",
+        "alg-confusion",
+        "crypto-edge",
+        "key-selection",
+        "header-injection",
+        "time",
+        "claims",
+        "encoding",
+        "valid",
+    ] {
+        assert!(families.iter().any(|x| x == f), "family {f} is missing");
+    }
+    let attack_cases = catalog.cases.iter().filter(|c| c.family != "valid").count();
+    assert!(attack_cases >= 250, "only {attack_cases} attack cases");
+}
+
+#[test]
+fn every_default_policy_gets_a_positive_control_for_each_allowed_alg() {
+    let catalog = catalog();
+    let policies: Vec<_> = default_policies().into_iter().map(Arc::new).collect();
+    let forged = forge_all(
+        &catalog,
+        &policies,
+        &attackers(),
+        &ForgeConfig { now: NOW, seed: 0 },
+        &|c| c.family == "valid",
+    );
+    for p in &policies {
+        for alg in &p.algorithms {
+            let found = forged.instances.iter().any(|i| {
+                Arc::ptr_eq(&i.policy, p)
+                    && i.case.alg.as_deref() == Some(alg.name())
+                    && i.expect() == Expect::Accept
+                    && validate(&i.token, p, NOW).is_accept()
+            });
+            assert!(
+                found,
+                "no accepted positive control for {alg} under {}",
+                p.name
+            );
+        }
+    }
+}

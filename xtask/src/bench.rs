@@ -1,0 +1,20 @@
+//! `cargo xtask bench`: builds in release mode and prints the throughput figures.
+
+use crate::util::cargo;
+use anyhow::Result;
+
+/// Runs the task.
+pub fn run(args: &[String]) -> Result<()> {
+    let mut a = vec![
+        "run",
+        "-q",
+        "--release",
+        "-p",
+        "jwt-harness",
+        "--example",
+        "bench",
+        "--",
+    ];
+    a.extend(args.iter().map(String::as_str));
+    cargo(&a)
+}
