@@ -265,3 +265,68 @@ fn the_oracle_itself_draws_no_finding() {
         .collect();
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// A backend that panics on some tokens, and cannot prepare one policy at all.
+struct Panicky;
+
+struct PanickyValidator;
+
+impl Validator for PanickyValidator {
+    fn validate(&self, token: &str, _now: u64) -> Outcome {
+        if token.len().is_multiple_of(3) {
+            panic!("deliberate panic on a token of {} bytes", token.len());
+        }
+        Outcome::reject(Reason::Other, "rejects everything else")
+    }
+}
+
+impl Backend for Panicky {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "panicky".into(),
+            version: "test".into(),
+            clock: Clock::Request,
+        }
+    }
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        if policy.name == "eddsa" {
+            panic!("deliberate panic while preparing");
+        }
+        Ok(Box::new(PanickyValidator))
+    }
+}
+
+#[test]
+fn a_panicking_backend_is_broken_for_that_case_and_the_run_goes_on() {
+    let report = Suite::with_policies(default_policies())
+        .now(NOW)
+        .families(&["alg-none"])
+        .without_deviations()
+        .run(&Panicky);
+    let count = |f: Finding| report.results.iter().filter(|r| r.finding == f).count();
+    let broken = count(Finding::Broken);
+    let unsupported = count(Finding::Unsupported);
+    // Every result is there: the panics lost nothing.
+    assert_eq!(report.results.len(), report.tokens);
+    assert!(broken > 0, "no broken result");
+    assert!(broken < report.results.len(), "every result broken");
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| r.finding == Finding::Broken)
+        .all(|r| r.detail().contains("deliberate panic")));
+    // The policy whose preparation panicked is unsupported, with the panic message.
+    assert!(unsupported > 0);
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| r.policy == "eddsa")
+        .all(|r| r.finding == Finding::Unsupported
+            && r.detail().contains("panicked while preparing")));
+    assert_eq!(
+        report.exit_code(jwt_harness::judge::FailOn::Unsafe(
+            jwt_harness::cases::Severity::Low
+        )),
+        1
+    );
+}

@@ -131,6 +131,8 @@ pub struct BackendFile {
     pub command: Vec<String>,
     /// For external backends: `request` or `system`.
     pub clock: Option<String>,
+    /// For external backends: the library and version, for reports.
+    pub version: Option<String>,
     /// Known deviations.
     #[serde(default, rename = "deviation")]
     pub deviations: Vec<Deviation>,

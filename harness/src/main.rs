@@ -1,7 +1,7 @@
 //! The `jwt-harness` command line.
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use jwt_harness::backend::{self, Backend};
 use jwt_harness::cases::{self, Case};
 use jwt_harness::forge::{self, Attackers};
@@ -85,9 +85,24 @@ struct RunArgs {
     /// Policy files (repeatable; default: fixtures/policies/*).
     #[arg(long)]
     policy: Vec<PathBuf>,
-    /// Built-in backends (repeatable; default: all built-in).
+    /// Backends: built-in names, or NAME for fixtures/backends/NAME.toml with a `command`
+    /// (repeatable; default: all built-in when no --exec is given).
     #[arg(long)]
     backend: Vec<String>,
+    /// An external backend speaking PROTOCOL.md: the command line, split like a shell would
+    /// (repeatable).
+    #[arg(long)]
+    exec: Vec<String>,
+    /// The name of the preceding --exec backend (default: from its command).
+    #[arg(long)]
+    name: Vec<String>,
+    /// The clock of the preceding --exec backend: `system` (ignores `now`; the default) or
+    /// `request` (honours it).
+    #[arg(long)]
+    clock: Vec<String>,
+    /// Seconds an external backend may take per case before the case is broken.
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
     /// Families to run (repeatable; default: all).
     #[arg(long)]
     family: Vec<String>,
@@ -115,14 +130,17 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match dispatch(cli) {
+    match dispatch(cli, &matches) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("jwt-harness: error: {e:#}");
@@ -142,10 +160,13 @@ fn load_policies(root: &std::path::Path, files: &[PathBuf]) -> anyhow::Result<Ve
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
     let root = cli.root.clone().unwrap_or_else(jwt_harness::project_root);
     match cli.command {
-        Command::Run(args) => cmd_run(&root, args),
+        Command::Run(args) => {
+            let externals = external_backends(&args, matches.subcommand_matches("run"))?;
+            cmd_run(&root, args, externals)
+        }
         Command::Cases {
             policy,
             format,
@@ -253,7 +274,102 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn cmd_run(root: &std::path::Path, args: RunArgs) -> anyhow::Result<u8> {
+/// The `--exec` backends, each with the `--name` and `--clock` that follow it.
+fn external_backends(
+    args: &RunArgs,
+    matches: Option<&clap::ArgMatches>,
+) -> anyhow::Result<Vec<Box<dyn Backend>>> {
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .and_then(|m| m.indices_of(id))
+            .map(|i| i.collect())
+            .unwrap_or_default()
+    };
+    let (execs, names, clocks) = (indices("exec"), indices("name"), indices("clock"));
+    let owner = |at: usize| execs.iter().rposition(|&e| e < at);
+    for (what, list) in [("--name", &names), ("--clock", &clocks)] {
+        if list.iter().any(|&at| owner(at).is_none()) {
+            bail!(Error::Config(format!(
+                "{what} must follow the --exec it belongs to"
+            )));
+        }
+    }
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
+    let mut backends: Vec<Box<dyn Backend>> = Vec::new();
+    for (i, line) in args.exec.iter().enumerate() {
+        let command = backend::process::split_command(line)
+            .map_err(|e| Error::Config(format!("--exec {line:?}: {e}")))?;
+        let pick = |list: &[usize], values: &[String]| {
+            list.iter()
+                .position(|&at| owner(at) == Some(i))
+                .map(|k| values[k].clone())
+        };
+        let name = pick(&names, &args.name).unwrap_or_else(|| default_name(&command));
+        let clock = match pick(&clocks, &args.clock).as_deref().unwrap_or("system") {
+            "system" => backend::Clock::System,
+            "request" => backend::Clock::Request,
+            other => bail!(Error::Config(format!(
+                "--clock takes system or request, not {other:?}"
+            ))),
+        };
+        backends.push(Box::new(
+            backend::process::Process::new(&name, command, clock).with_timeout(timeout),
+        ));
+    }
+    Ok(backends)
+}
+
+/// A backend name from its command: the script or program file stem.
+fn default_name(command: &[String]) -> String {
+    let word = command
+        .iter()
+        .rev()
+        .find(|w| !w.starts_with('-'))
+        .unwrap_or(&command[0]);
+    std::path::Path::new(word)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("external")
+        .to_string()
+}
+
+/// A built-in backend, or an external one declared in fixtures/backends/NAME.toml.
+fn named_backend(
+    root: &std::path::Path,
+    name: &str,
+    args: &RunArgs,
+) -> anyhow::Result<Box<dyn Backend>> {
+    if let Some(b) = backend::builtin(name) {
+        return Ok(b);
+    }
+    let file = BackendFile::load(root, name)?;
+    if file.command.is_empty() {
+        bail!(Error::Config(format!(
+            "no backend {name:?}: not built in ({}) and fixtures/backends/{name}.toml has no command",
+            backend::builtin_names().join(", ")
+        )));
+    }
+    let clock = match file.clock.as_deref() {
+        Some("request") => backend::Clock::Request,
+        Some("system") => backend::Clock::System,
+        other => bail!(Error::Config(format!(
+            "fixtures/backends/{name}.toml: clock must be \"system\" or \"request\", not {other:?}"
+        ))),
+    };
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
+    let mut p =
+        backend::process::Process::new(name, file.command.clone(), clock).with_timeout(timeout);
+    if let Some(v) = &file.version {
+        p = p.with_version(v);
+    }
+    Ok(Box::new(p))
+}
+
+fn cmd_run(
+    root: &std::path::Path,
+    args: RunArgs,
+    externals: Vec<Box<dyn Backend>>,
+) -> anyhow::Result<u8> {
     let fail_on = FailOn::parse(&args.fail_on).ok_or_else(|| {
         Error::Config(format!(
             "--fail-on takes never, broken, critical, high, medium, low or strict, not {:?}",
@@ -277,7 +393,7 @@ fn cmd_run(root: &std::path::Path, args: RunArgs) -> anyhow::Result<u8> {
         }
     }
     let attackers = Attackers::load(root)?;
-    let names: Vec<String> = if args.backend.is_empty() {
+    let names: Vec<String> = if args.backend.is_empty() && externals.is_empty() {
         backend::builtin_names()
             .iter()
             .map(|s| s.to_string())
@@ -287,12 +403,17 @@ fn cmd_run(root: &std::path::Path, args: RunArgs) -> anyhow::Result<u8> {
     };
     let mut backends: Vec<Box<dyn Backend>> = Vec::new();
     for n in &names {
-        backends.push(backend::builtin(n).ok_or_else(|| {
-            Error::Config(format!(
-                "no built-in backend {n:?}; built in: {}",
-                backend::builtin_names().join(", ")
-            ))
-        })?);
+        backends.push(named_backend(root, n, &args)?);
+    }
+    backends.extend(externals);
+    let mut seen = std::collections::BTreeSet::new();
+    for b in &backends {
+        let name = b.info().name;
+        if !seen.insert(name.clone()) {
+            bail!(Error::Config(format!(
+                "two backends are named {name:?}: give one a --name"
+            )));
+        }
     }
     let mut entries = Vec::new();
     for b in &backends {

@@ -1,7 +1,7 @@
 //! Scheduling: forge once per clock, fan out to every backend in parallel, isolate panics, and
 //! collect every result in a deterministic order.
 
-use crate::backend::{Backend, BackendInfo, Clock, Outcome};
+use crate::backend::{Backend, BackendInfo, BatchItem, Clock, Outcome};
 use crate::cases::{Case, Catalog};
 use crate::forge::{forge_all, Attackers, ForgeConfig, Forged, Instance};
 use crate::judge::{self, BackendFile, Finding};
@@ -170,20 +170,27 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
             prepared.push((inst.policy.clone(), v));
         }
     }
-    let outcomes = parallel_map(&forged.instances, |inst: &Instance| {
-        if inst.case.fixed_clock && info.clock == Clock::System {
-            return None;
-        }
-        let (_, validator) = prepared
+    let skipped = |inst: &Instance| inst.case.fixed_clock && info.clock == Clock::System;
+    let validator_for = |inst: &Instance| {
+        &prepared
             .iter()
             .find(|(p, _)| Arc::ptr_eq(p, &inst.policy))
-            .expect("prepared above");
-        Some(match validator {
-            Err(msg) => Outcome::Unsupported(msg.clone()),
-            Ok(v) => catch_unwind(AssertUnwindSafe(|| v.validate(&inst.token, inst.now)))
-                .unwrap_or_else(|p| Outcome::Broken(format!("panicked: {}", panic_text(&p)))),
+            .expect("prepared above")
+            .1
+    };
+    let outcomes: Vec<Option<Outcome>> = if entry.backend.pipelined() {
+        run_batches(forged, &prepared, &skipped)
+    } else {
+        parallel_map(&forged.instances, |inst: &Instance| {
+            if skipped(inst) {
+                return None;
+            }
+            Some(match validator_for(inst) {
+                Err(msg) => Outcome::Unsupported(msg.clone()),
+                Ok(v) => isolated(|| v.validate(&inst.token, inst.now)),
+            })
         })
-    });
+    };
     forged
         .instances
         .iter()
@@ -202,6 +209,66 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
             ResultRow::new(&info.name, inst, outcome, finding, known)
         })
         .collect()
+}
+
+/// Runs `f`, turning a panic into a `broken` outcome.
+fn isolated(f: impl FnOnce() -> Outcome) -> Outcome {
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Outcome::Broken(format!("panicked: {}", panic_text(&p))))
+}
+
+/// For pipelined backends: each policy's instances in one contiguous batch per worker thread.
+fn run_batches(
+    forged: &Forged,
+    prepared: &[(Arc<Policy>, Prepared<'_>)],
+    skipped: &dyn Fn(&Instance) -> bool,
+) -> Vec<Option<Outcome>> {
+    let threads = thread_count();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; forged.instances.len()];
+    let mut chunks: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (pi, (policy, validator)) in prepared.iter().enumerate() {
+        let idx: Vec<usize> = (0..forged.instances.len())
+            .filter(|&i| Arc::ptr_eq(&forged.instances[i].policy, policy))
+            .filter(|&i| !skipped(&forged.instances[i]))
+            .collect();
+        if let Err(msg) = validator {
+            for i in idx {
+                outcomes[i] = Some(Outcome::Unsupported(msg.clone()));
+            }
+            continue;
+        }
+        let per = idx.len().div_ceil(threads).max(1);
+        for c in idx.chunks(per) {
+            chunks.push((pi, c.to_vec()));
+        }
+    }
+    let results = parallel_map(&chunks, |(pi, idx)| {
+        let Ok(v) = &prepared[*pi].1 else {
+            unreachable!("unsupported policies have no chunks")
+        };
+        let items: Vec<BatchItem> = idx
+            .iter()
+            .map(|&i| BatchItem {
+                id: &forged.instances[i].id,
+                token: &forged.instances[i].token,
+                now: forged.instances[i].now,
+            })
+            .collect();
+        match catch_unwind(AssertUnwindSafe(|| v.validate_batch(&items))) {
+            Ok(out) if out.len() == items.len() => out,
+            Ok(out) => {
+                let msg = format!("batch of {} answered {} outcomes", items.len(), out.len());
+                vec![Outcome::Broken(msg); items.len()]
+            }
+            Err(p) => vec![Outcome::Broken(format!("panicked: {}", panic_text(&p))); items.len()],
+        }
+    });
+    for ((_, idx), outs) in chunks.iter().zip(results) {
+        for (&i, o) in idx.iter().zip(outs) {
+            outcomes[i] = Some(o);
+        }
+    }
+    outcomes
 }
 
 fn known_deviation(file: &BackendFile, inst: &Instance, finding: Finding) -> Option<String> {
@@ -246,5 +313,68 @@ pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
         s.clone()
     } else {
         "unknown panic".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::judge::Deviation;
+
+    fn row(case: &str, finding: Finding) -> ResultRow {
+        ResultRow {
+            backend: "b".into(),
+            policy: "p".into(),
+            case: case.into(),
+            family: case.split('/').next().unwrap_or("").into(),
+            expect: crate::cases::Expect::Reject,
+            expect_reason: None,
+            outcome: Outcome::Accept,
+            finding,
+            severity: crate::cases::Severity::High,
+            known: None,
+            token_id: String::new(),
+        }
+    }
+
+    fn deviation(case: &str, finding: &str) -> Deviation {
+        Deviation {
+            case: case.into(),
+            policy: "*".into(),
+            finding: finding.into(),
+            reason: "because".into(),
+        }
+    }
+
+    #[test]
+    fn deviations_that_no_longer_occur_are_stale() {
+        let file = BackendFile {
+            deviations: vec![
+                deviation("time/iat-*", "unsafe"),
+                deviation("time/exp-*", "unsafe"),
+                deviation("claims/*", "unsafe"),
+            ],
+            ..BackendFile::default()
+        };
+        let info = BackendInfo {
+            name: "b".into(),
+            version: "1".into(),
+            clock: Clock::Request,
+        };
+        let rows = vec![
+            row("time/iat-string", Finding::Unsafe),
+            row("time/exp-string", Finding::Pass),
+        ];
+        let stale = stale_deviations(&file, &info, &rows);
+        // iat still occurs; exp ran and passed: stale; claims did not run at all: not judged.
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].case, "time/exp-*");
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        let out = parallel_map(&items, |x| x * 2);
+        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
     }
 }

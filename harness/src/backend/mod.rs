@@ -10,6 +10,7 @@ use crate::policy::Policy;
 
 #[cfg(feature = "backend-jsonwebtoken")]
 pub mod jsonwebtoken;
+pub mod process;
 pub mod reference;
 
 /// Which clock a backend validates against.
@@ -81,10 +82,30 @@ impl Outcome {
     }
 }
 
+/// One token of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    /// The case instance id (`family/name@policy`), echoed by external adapters.
+    pub id: &'a str,
+    /// The compact token.
+    pub token: &'a str,
+    /// The clock.
+    pub now: u64,
+}
+
 /// A validator built for one policy.
 pub trait Validator: Send + Sync {
     /// Validates one compact token as if the time were `now` (Unix seconds).
     fn validate(&self, token: &str, now: u64) -> Outcome;
+
+    /// Validates many tokens, in order. The default calls [`Validator::validate`] for each;
+    /// external backends override it to pipeline requests.
+    fn validate_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
+        batch
+            .iter()
+            .map(|b| self.validate(b.token, b.now))
+            .collect()
+    }
 }
 
 /// A validator under test.
@@ -95,6 +116,12 @@ pub trait Backend: Send + Sync {
     /// Builds a validator for a policy. `Err` means the backend cannot express the policy at all:
     /// every case under it becomes `unsupported` with that message.
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String>;
+
+    /// Whether the runner should hand this backend whole batches (one per worker thread)
+    /// instead of single tokens: true for external processes, which pipeline.
+    fn pipelined(&self) -> bool {
+        false
+    }
 }
 
 /// The names of the built-in backends, in report order.

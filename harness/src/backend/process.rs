@@ -1,0 +1,474 @@
+//! External backends: any program speaking the line protocol of PROTOCOL.md v1.
+//!
+//! The harness starts the command (once per worker thread), writes one JSON request per line and
+//! reads one JSON response per line, in order. Requests are pipelined: a writer thread feeds
+//! standard input while the caller reads standard output, so neither side can deadlock on a full
+//! pipe. A response that is not JSON, has the wrong id, is longer than [`MAX_LINE`], or does not
+//! arrive within the timeout, and an adapter that exits early, make that case `broken`; the
+//! adapter is then restarted and the run goes on with the next case. The tail of the adapter's
+//! standard error is attached to every broken result.
+
+use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
+use crate::cases::Reason;
+use crate::policy::Policy;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The longest response line read; a longer one is a protocol error (the rest is discarded).
+pub const MAX_LINE: usize = 1 << 20;
+/// How much of the adapter's standard error is kept.
+const STDERR_TAIL: usize = 2048;
+/// After this many broken cases in a row the adapter is not restarted again for the batch.
+const GIVE_UP_AFTER: usize = 5;
+
+/// An external validator process.
+pub struct Process {
+    name: String,
+    command: Vec<String>,
+    clock: Clock,
+    timeout: Duration,
+    version: String,
+}
+
+impl Process {
+    /// A backend running `command` (program and arguments).
+    pub fn new(name: &str, command: Vec<String>, clock: Clock) -> Process {
+        Process {
+            name: name.to_string(),
+            command,
+            clock,
+            timeout: Duration::from_secs(5),
+            version: "external".into(),
+        }
+    }
+
+    /// Sets the per-case timeout (default 5 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Process {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the version shown in reports.
+    pub fn with_version(mut self, version: &str) -> Process {
+        self.version = version.to_string();
+        self
+    }
+}
+
+/// Splits a command line like a POSIX shell would (quotes and backslashes; no expansions).
+pub fn split_command(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unclosed ' in {line:?}")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c)
+                            }
+                            None => return Err(format!("unclosed \" in {line:?}")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(format!("unclosed \" in {line:?}")),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(c) = chars.next() {
+                    word.push(c);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    if words.is_empty() {
+        return Err("empty command".into());
+    }
+    Ok(words)
+}
+
+enum Line {
+    Text(Vec<u8>),
+    TooLong(usize),
+    Eof,
+}
+
+/// One running adapter.
+struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<Line>,
+    stderr: Arc<Mutex<VecDeque<u8>>>,
+}
+
+impl Running {
+    fn start(command: &[String]) -> Result<Running, String> {
+        let mut child = Command::new(&command[0])
+            .args(&command[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {:?}: {e}", command[0]))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+        let stderr_pipe = child.stderr.take().ok_or("no stderr pipe")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || read_lines(stdout, tx));
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let tail = stderr.clone();
+        std::thread::spawn(move || {
+            let mut pipe = stderr_pipe;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                t.extend(&buf[..n]);
+                while t.len() > STDERR_TAIL {
+                    t.pop_front();
+                }
+            }
+        });
+        Ok(Running {
+            child,
+            stdin,
+            lines: rx,
+            stderr,
+        })
+    }
+
+    fn stderr_tail(&self) -> String {
+        // Give the stderr reader a moment to catch up with a process that just died.
+        std::thread::sleep(Duration::from_millis(20));
+        let t = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes: Vec<u8> = t.iter().copied().collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let lines: Vec<&str> = text.trim().lines().collect();
+        if lines.is_empty() {
+            String::new()
+        } else {
+            let from = lines.len().saturating_sub(5);
+            format!("; stderr: {}", lines[from..].join(" | "))
+        }
+    }
+
+    fn exit_status(&mut self) -> String {
+        for _ in 0..20 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.to_string();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        "still running".into()
+    }
+
+    fn kill(mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn finish(mut self) {
+        // Closing standard input tells a well-behaved adapter to exit.
+        drop(self.stdin.take());
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_lines(stdout: impl Read, tx: mpsc::Sender<Line>) {
+    let mut reader = BufReader::with_capacity(64 * 1024, stdout);
+    let mut line = Vec::new();
+    let mut dropped = 0usize;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok([]) | Err(_) => {
+                let _ = tx.send(Line::Eof);
+                return;
+            }
+            Ok(b) => b,
+        };
+        let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if dropped > 0 || line.len() + chunk.len() > MAX_LINE {
+            dropped += line.len() + chunk.len();
+            line.clear();
+        } else {
+            line.extend_from_slice(chunk);
+        }
+        let consumed = found.unwrap_or(buf.len());
+        reader.consume(consumed);
+        if found.is_some() {
+            let msg = if dropped > 0 {
+                Line::TooLong(std::mem::take(&mut dropped))
+            } else {
+                Line::Text(std::mem::take(&mut line))
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Parses one response line.
+fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
+    let v: Value = serde_json::from_slice(line).map_err(|e| {
+        let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
+        format!("response is not JSON ({e}): {shown:?}")
+    })?;
+    let id = v.get("id").and_then(Value::as_str);
+    if id != Some(want_id) {
+        return Err(format!(
+            "response has id {:?}, expected {want_id:?}",
+            v.get("id")
+        ));
+    }
+    let detail = v
+        .get("detail")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect::<String>();
+    match v.get("verdict").and_then(Value::as_str) {
+        Some("accept") => Ok(Outcome::Accept),
+        Some("unsupported") => Ok(Outcome::Unsupported(detail)),
+        Some("reject") => {
+            let (reason, detail) = match v.get("reason") {
+                None | Some(Value::Null) => (None, detail),
+                Some(Value::String(r)) => match Reason::parse(r) {
+                    Some(r) => (Some(r), detail),
+                    None => (None, format!("unknown reason {r:?}; {detail}")),
+                },
+                Some(other) => (None, format!("reason is not a string: {other}; {detail}")),
+            };
+            Ok(Outcome::Reject { reason, detail })
+        }
+        other => Err(format!("response has no valid verdict: {other:?}")),
+    }
+}
+
+struct Prepared<'a> {
+    backend: &'a Process,
+    policy: Value,
+    pool: Mutex<Vec<Running>>,
+}
+
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
+        for r in pool {
+            r.finish();
+        }
+    }
+}
+
+impl Prepared<'_> {
+    fn request_line(&self, r: &BatchItem<'_>) -> Vec<u8> {
+        let mut line = serde_json::to_vec(&json!({
+            "id": r.id, "token": r.token, "now": r.now, "policy": self.policy,
+        }))
+        .unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+
+    /// Validates a batch over one adapter process, pipelined, restarting it after a failure.
+    fn run_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
+        let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
+        let mut failures_in_a_row = 0;
+        let mut reused = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        while outcomes.len() < batch.len() {
+            if failures_in_a_row >= GIVE_UP_AFTER {
+                let msg = format!("not sent: the adapter failed {GIVE_UP_AFTER} cases in a row");
+                outcomes.resize(batch.len(), Outcome::Broken(msg));
+                break;
+            }
+            let mut running = match reused.take() {
+                Some(r) => r,
+                None => match Running::start(&self.backend.command) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        outcomes.push(Outcome::Broken(e));
+                        failures_in_a_row += 1;
+                        continue;
+                    }
+                },
+            };
+            let Some(mut stdin) = running.stdin.take() else {
+                running.kill();
+                continue;
+            };
+            // The writer pipes every remaining request while this thread reads the answers.
+            let lines: Vec<Vec<u8>> = batch[outcomes.len()..]
+                .iter()
+                .map(|r| self.request_line(r))
+                .collect();
+            let writer = std::thread::spawn(move || {
+                for line in &lines {
+                    stdin.write_all(line).ok()?;
+                }
+                stdin.flush().ok()?;
+                Some(stdin)
+            });
+            let mut failed = false;
+            while outcomes.len() < batch.len() {
+                let want = batch[outcomes.len()].id;
+                let broken = match running.lines.recv_timeout(self.backend.timeout) {
+                    Ok(Line::Text(line)) => match parse_response(&line, want) {
+                        Ok(o) => {
+                            outcomes.push(o);
+                            failures_in_a_row = 0;
+                            continue;
+                        }
+                        Err(e) => e,
+                    },
+                    Ok(Line::TooLong(n)) => {
+                        format!("response line of {n} bytes is over the {MAX_LINE}-byte limit")
+                    }
+                    Ok(Line::Eof) | Err(RecvTimeoutError::Disconnected) => {
+                        format!(
+                            "adapter exited ({}) before answering",
+                            running.exit_status()
+                        )
+                    }
+                    Err(RecvTimeoutError::Timeout) => format!(
+                        "no answer within {:.1} s",
+                        self.backend.timeout.as_secs_f64()
+                    ),
+                };
+                outcomes.push(Outcome::Broken(broken + &running.stderr_tail()));
+                failures_in_a_row += 1;
+                failed = true;
+                break;
+            }
+            if failed {
+                // Kill first: a writer blocked on a full pipe then fails and ends.
+                running.kill();
+                let _ = writer.join();
+            } else {
+                running.stdin = writer.join().ok().flatten();
+                reused = Some(running);
+            }
+        }
+        if let Some(r) = reused {
+            self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+        }
+        outcomes
+    }
+}
+
+impl Validator for Prepared<'_> {
+    fn validate(&self, token: &str, now: u64) -> Outcome {
+        let item = BatchItem {
+            id: "single",
+            token,
+            now,
+        };
+        self.run_batch(std::slice::from_ref(&item))
+            .pop()
+            .unwrap_or_else(|| Outcome::Broken("no outcome".into()))
+    }
+
+    fn validate_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
+        self.run_batch(batch)
+    }
+}
+
+impl Backend for Process {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            clock: self.clock,
+        }
+    }
+
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        Ok(Box::new(Prepared {
+            backend: self,
+            policy: policy.protocol_json(),
+            pool: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn pipelined(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_a_shell() {
+        assert_eq!(
+            split_command(r#"python3 "my adapter.py" --x='a b' c\ d"#).unwrap(),
+            vec!["python3", "my adapter.py", "--x=a b", "c d"]
+        );
+        assert!(split_command("  ").is_err());
+        assert!(split_command("a 'b").is_err());
+    }
+
+    #[test]
+    fn parses_responses_strictly() {
+        let ok = parse_response(
+            br#"{"id":"x","verdict":"reject","reason":"expired","detail":"d"}"#,
+            "x",
+        );
+        assert_eq!(ok, Ok(Outcome::reject(Reason::Expired, "d")));
+        assert!(parse_response(br#"{"id":"y","verdict":"accept"}"#, "x").is_err());
+        assert!(parse_response(b"garbage", "x").is_err());
+        assert!(parse_response(br#"{"id":"x","verdict":"maybe"}"#, "x").is_err());
+        let odd = parse_response(br#"{"id":"x","verdict":"reject","reason":"weird"}"#, "x");
+        assert!(matches!(odd, Ok(Outcome::Reject { reason: None, .. })));
+    }
+}

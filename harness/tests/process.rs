@@ -1,0 +1,131 @@
+//! The external protocol's failure modes: an adapter that crashes, hangs, prints garbage, answers
+//! with a wrong id, prints a 10 MB line or exits early makes exactly that case `broken`, is
+//! restarted, and the run goes on with every other case answered.
+
+use jwt_harness::backend::process::Process;
+use jwt_harness::backend::Clock;
+use jwt_harness::judge::Finding;
+use jwt_harness::{Policy, Report, Suite};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const NOW: u64 = 1_764_350_000;
+const TARGET: &str = "alg-none/none-uppercase@hs256";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn run(mode: &str) -> Report {
+    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
+    let script = root().join("tests/adapters/misbehave.py");
+    let backend = Process::new(
+        "misbehave",
+        vec![
+            "python3".into(),
+            script.display().to_string(),
+            mode.into(),
+            TARGET.into(),
+        ],
+        Clock::Request,
+    )
+    .with_timeout(Duration::from_millis(1500));
+    Suite::new(policy)
+        .now(NOW)
+        .families(&["alg-none"])
+        .without_deviations()
+        .run(&backend)
+}
+
+/// Asserts that only the target case is broken, with a detail containing `needle`.
+fn only_target_broken(mode: &str, needle: &str) {
+    let report = run(mode);
+    assert!(
+        report.results.len() > 20,
+        "{mode}: only {} results",
+        report.results.len()
+    );
+    let broken: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.finding == Finding::Broken)
+        .collect();
+    assert_eq!(
+        broken.len(),
+        1,
+        "{mode}: broken {:?}",
+        broken
+            .iter()
+            .map(|r| (r.instance_id(), r.detail()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(broken[0].instance_id(), TARGET);
+    assert!(
+        broken[0].detail().contains(needle),
+        "{mode}: {}",
+        broken[0].detail()
+    );
+    // Every other case was answered by the (restarted) adapter.
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| r.instance_id() != TARGET)
+        .all(|r| r.detail() == "misbehave rejects everything"));
+    assert_eq!(report.exit_code(jwt_harness::judge::FailOn::Broken), 1);
+}
+
+#[test]
+fn a_well_behaved_adapter_answers_everything() {
+    let report = run("ok");
+    assert!(report.results.iter().all(|r| r.finding != Finding::Broken));
+}
+
+#[test]
+fn crash() {
+    only_target_broken("crash", "deliberate crash");
+}
+
+#[test]
+fn hang() {
+    only_target_broken("hang", "no answer within 1.5 s");
+}
+
+#[test]
+fn garbage() {
+    only_target_broken("garbage", "not JSON");
+}
+
+#[test]
+fn wrong_id() {
+    only_target_broken("wrong-id", "expected \"alg-none/none-uppercase@hs256\"");
+}
+
+#[test]
+fn huge_line() {
+    only_target_broken("huge", "over the 1048576-byte limit");
+}
+
+#[test]
+fn early_exit() {
+    only_target_broken("exit", "exited (exit status: 0) before answering");
+}
+
+#[test]
+fn a_missing_program_is_broken_not_a_crash() {
+    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
+    let backend = Process::new(
+        "nothing",
+        vec!["/nonexistent/adapter".into()],
+        Clock::Request,
+    );
+    let report = Suite::new(policy)
+        .now(NOW)
+        .families(&["alg-none"])
+        .without_deviations()
+        .run(&backend);
+    assert!(report.results.iter().all(|r| r.finding == Finding::Broken));
+    assert!(report.results[0].detail().contains("cannot start"));
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""A deliberately misbehaving adapter for the failure-mode tests (harness/tests/process.rs).
+
+It speaks PROTOCOL.md v1 correctly (rejecting every token with reason "other") except for the
+request whose id equals TARGET, where it does what MODE says:
+
+  crash    writes a message to stderr and exits with status 3
+  hang     never answers (sleeps far longer than the harness timeout)
+  garbage  prints a line that is not JSON
+  wrong-id answers with another id
+  huge     prints a 10 MB line
+  exit     exits quietly with status 0 before answering
+  ok       behaves (the control)
+"""
+import json
+import sys
+import time
+
+mode, target = sys.argv[1], sys.argv[2]
+for line in sys.stdin:
+    req = json.loads(line)
+    rid = req["id"]
+    if rid == target:
+        if mode == "crash":
+            sys.stderr.write("misbehave: deliberate crash on %s\n" % rid)
+            sys.stderr.flush()
+            sys.exit(3)
+        if mode == "hang":
+            time.sleep(60)
+        if mode == "garbage":
+            print("this is not json", flush=True)
+            continue
+        if mode == "wrong-id":
+            print(json.dumps({"id": "not-" + rid, "verdict": "reject"}), flush=True)
+            continue
+        if mode == "huge":
+            sys.stdout.write('{"id": "%s", "verdict": "reject", "detail": "%s"}\n' % (rid, "x" * 10_000_000))
+            sys.stdout.flush()
+            continue
+        if mode == "exit":
+            sys.exit(0)
+    print(json.dumps({"id": rid, "verdict": "reject", "reason": "other", "detail": "misbehave rejects everything"}), flush=True)
