@@ -1,6 +1,8 @@
 //! The conformance snapshots: one insta snapshot per backend × default policy, a line per case
 //! (`id  expect  outcome(reason)  finding`), no volatile values. `cargo xtask conformance` runs
-//! this test and fails on any difference; `cargo xtask conformance --update` rewrites them.
+//! this test and fails on any difference; `cargo xtask conformance --update` rewrites them. With
+//! `JWT_HARNESS_EXTERNAL` set (`cargo xtask conformance --all`) the external adapters declared in
+//! `fixtures/backends/*.toml` run too; without it their snapshots are left alone.
 //!
 //! Beyond the snapshots it asserts what must hold whatever they say: nothing is broken, nothing
 //! failed to forge, the reference validator has no findings at all, every unsafe or strict
@@ -14,11 +16,17 @@ use jwt_harness_tests::NOW;
 
 #[test]
 fn verdicts_match_snapshots() {
-    let names = backend::builtin_names();
-    let backends: Vec<Box<dyn Backend>> = names
+    let mut backends: Vec<Box<dyn Backend>> = backend::builtin_names()
         .iter()
         .map(|n| backend::builtin(n).expect("built in"))
         .collect();
+    // `cargo xtask conformance --all` sets this after installing the adapters under target/.
+    if std::env::var_os("JWT_HARNESS_EXTERNAL").is_some() {
+        for p in backend::process::declared(&jwt_harness_tests::root()).expect("backend files") {
+            backends.push(Box::new(p));
+        }
+    }
+    let names: Vec<String> = backends.iter().map(|b| b.info().name).collect();
     let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
     let report = Suite::defaults()
         .expect("default policies")

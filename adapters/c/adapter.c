@@ -381,6 +381,19 @@ static int check_claims(const policy_t *p, json_t *claims, double now, result_t 
 			return -1;
 		}
 	}
+	/* RFC 7519 §4.1.2/§4.1.6: sub is a StringOrURI, iat a NumericDate. libjwt
+	 * 1.x checks no claim at all, so like exp/nbf their types are checked here
+	 * whenever they are present (iat's value itself is not judged). */
+	v = json_object_get(claims, "sub");
+	if (v && !json_is_string(v)) {
+		set_result(r, "reject", "claim_type", "sub is not a string");
+		return -1;
+	}
+	v = json_object_get(claims, "iat");
+	if (v && !is_number(v)) {
+		set_result(r, "reject", "claim_type", "iat is not a number");
+		return -1;
+	}
 	nbf = json_object_get(claims, "nbf");
 	if (nbf) {
 		if (!is_number(nbf)) {

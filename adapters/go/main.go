@@ -185,13 +185,16 @@ func (c *policyClaims) Valid() error {
 		}
 	}
 	// MapClaims.Verify* return false for a present claim of the wrong type.
-	if !m.VerifyExpiresAt(c.now-c.leeway, false) {
+	// Their `req` argument is the library's own "required" switch: with it
+	// off, v4 treats a claim equal to 0 as unset (map_claims.go), so it is
+	// on whenever the policy requires the claim.
+	if !m.VerifyExpiresAt(c.now-c.leeway, contains(c.p.required, "exp")) {
 		return claimFailure(jwt.ValidationErrorExpired, "expired", jwt.ErrTokenExpired.Error())
 	}
-	if !m.VerifyNotBefore(c.now+c.leeway, false) {
+	if !m.VerifyNotBefore(c.now+c.leeway, contains(c.p.required, "nbf")) {
 		return claimFailure(jwt.ValidationErrorNotValidYet, "not_yet_valid", jwt.ErrTokenNotValidYet.Error())
 	}
-	if !m.VerifyIssuedAt(c.now+c.leeway, false) {
+	if !m.VerifyIssuedAt(c.now+c.leeway, contains(c.p.required, "iat")) {
 		return claimFailure(jwt.ValidationErrorIssuedAt, "not_yet_valid", jwt.ErrTokenUsedBeforeIssued.Error())
 	}
 	if c.p.issuer != nil && !m.VerifyIssuer(*c.p.issuer, true) {

@@ -126,7 +126,10 @@ fn main() {
         );
     }
 
-    // 3. The whole default suite, as `jwt-harness run` does it, and where the time goes.
+    // 3. The protocol itself: a trivial adapter, pipelined vs one process per case.
+    protocol(&forged.instances, &arcs);
+
+    // 4. The whole default suite, as `jwt-harness run` does it, and where the time goes.
     for threads_wanted in [threads, 1] {
         std::env::set_var("JWT_HARNESS_THREADS", threads_wanted.to_string());
         let library_nanos = AtomicU64::new(0);
@@ -182,4 +185,71 @@ fn main() {
             );
         }
     }
+}
+
+/// Verdicts per second through PROTOCOL.md with the trivial adapter: pipelined over long-lived
+/// processes (as `--exec` runs), and one process per case (as toml-test and JSONTestSuite run).
+fn protocol(instances: &[jwt_harness::forge::Instance], policies: &[Arc<Policy>]) {
+    use jwt_harness::backend::process::Process;
+    use jwt_harness::backend::{BatchItem, Clock};
+    use std::io::{BufRead, BufReader, Write};
+    let exe = std::env::current_exe().expect("own path");
+    let adapter = exe.with_file_name("trivial_adapter");
+    if !adapter.exists() {
+        println!("protocol: {} is missing: build it with `cargo build --release --example trivial_adapter`", adapter.display());
+        return;
+    }
+    let command = vec![adapter.display().to_string()];
+    let backend = Process::new("trivial", command.clone(), Clock::Request);
+    let validators: Vec<_> = policies
+        .iter()
+        .map(|p| backend.prepare(p).expect("prepare"))
+        .collect();
+    let t = Instant::now();
+    let mut answered = 0;
+    for (p, v) in policies.iter().zip(&validators) {
+        let items: Vec<BatchItem> = instances
+            .iter()
+            .filter(|i| i.policy.name == p.name)
+            .map(|i| BatchItem {
+                id: &i.id,
+                token: &i.token,
+                now: i.now,
+            })
+            .collect();
+        answered += v.validate_batch(&items).len();
+    }
+    let wall = t.elapsed().as_secs_f64();
+    let pipelined = answered as f64 / wall;
+    println!(
+        "protocol: pipelined, one process per policy: {answered} verdicts in {wall:.3} s = {pipelined:.0} verdicts/s ({:.0} µs per case)",
+        1e6 * wall / answered as f64
+    );
+    drop(validators);
+    // One process per case, on a sample (spawning costs the same for every case).
+    let sample: Vec<_> = instances.iter().take(300).collect();
+    let t = Instant::now();
+    for inst in &sample {
+        let mut child = std::process::Command::new(&command[0])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let line = serde_json::json!({"id": inst.id, "token": inst.token, "now": inst.now, "policy": inst.policy.protocol_json()});
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{line}").expect("write");
+        drop(stdin);
+        let mut answer = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut answer)
+            .expect("read");
+        child.wait().expect("wait");
+    }
+    let wall = t.elapsed().as_secs_f64();
+    let per_process = sample.len() as f64 / wall;
+    println!(
+        "protocol: one process per case: {} verdicts in {wall:.3} s = {per_process:.0} verdicts/s; pipelining is {:.0}x faster",
+        sample.len(),
+        pipelined / per_process
+    );
 }

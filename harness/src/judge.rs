@@ -109,7 +109,9 @@ pub struct Deviation {
     /// A glob over the policy name; default `*`.
     #[serde(default = "star")]
     pub policy: String,
-    /// The finding it explains: `unsafe`, `strict`, `reason` or `unsupported`.
+    /// The finding it explains: `unsafe`, `strict`, `reason`, `unsupported`, or `broken` for a
+    /// library that panics on a token in process (a robustness bug of the library, recorded with
+    /// its reason; a broken adapter or harness is never a deviation).
     pub finding: String,
     /// Why it is accepted: a documented default, a known CVE class, a missing feature.
     pub reason: String,
@@ -155,7 +157,9 @@ impl BackendFile {
         let file: BackendFile = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message().trim())))?;
         for d in &file.deviations {
-            if !["unsafe", "strict", "reason", "unsupported"].contains(&d.finding.as_str()) {
+            if !["unsafe", "strict", "reason", "unsupported", "broken"]
+                .contains(&d.finding.as_str())
+            {
                 return Err(Error::Config(format!(
                     "{}: deviation {:?} has unknown finding {:?}",
                     path.display(),

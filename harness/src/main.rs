@@ -85,8 +85,8 @@ struct RunArgs {
     /// Policy files (repeatable; default: fixtures/policies/*).
     #[arg(long)]
     policy: Vec<PathBuf>,
-    /// Backends: built-in names, or NAME for fixtures/backends/NAME.toml with a `command`
-    /// (repeatable; default: all built-in when no --exec is given).
+    /// Backends: built-in names, NAME for fixtures/backends/NAME.toml with a `command`, or `all`
+    /// for every one of both (repeatable; default: all built-in when no --exec is given).
     #[arg(long)]
     backend: Vec<String>,
     /// An external backend speaking PROTOCOL.md: the command line, split like a shell would
@@ -223,11 +223,19 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
                         );
                     }
                 }
+                let mut applied: Vec<&str> = forged
+                    .instances
+                    .iter()
+                    .map(|i| i.case.id.as_str())
+                    .collect();
+                applied.sort();
+                applied.dedup();
                 eprintln!(
-                    "{} cases, {} instances over {} policies",
+                    "{} cases in the catalog, {} apply to these {} policies: {} tokens",
                     catalog.cases.len(),
-                    forged.instances.len(),
-                    policies.len()
+                    applied.len(),
+                    policies.len(),
+                    forged.instances.len()
                 );
             }
             for e in &forged.errors {
@@ -349,20 +357,11 @@ fn named_backend(
             backend::builtin_names().join(", ")
         )));
     }
-    let clock = match file.clock.as_deref() {
-        Some("request") => backend::Clock::Request,
-        Some("system") => backend::Clock::System,
-        other => bail!(Error::Config(format!(
-            "fixtures/backends/{name}.toml: clock must be \"system\" or \"request\", not {other:?}"
-        ))),
-    };
     let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
-    let mut p =
-        backend::process::Process::new(name, file.command.clone(), clock).with_timeout(timeout);
-    if let Some(v) = &file.version {
-        p = p.with_version(v);
+    match backend::process::Process::from_file(name, &file)? {
+        Some(p) => Ok(Box::new(p.with_timeout(timeout))),
+        None => unreachable!("the command is not empty"),
     }
-    Ok(Box::new(p))
 }
 
 fn cmd_run(
@@ -376,9 +375,9 @@ fn cmd_run(
             args.fail_on
         ))
     })?;
-    if !["text", "json"].contains(&args.format.as_str()) {
+    if !["text", "json", "junit", "sarif", "markdown"].contains(&args.format.as_str()) {
         bail!(Error::Config(format!(
-            "--format {} is not available yet (text, json)",
+            "--format takes text, json, junit, sarif or markdown, not {:?}",
             args.format
         )));
     }
@@ -393,14 +392,22 @@ fn cmd_run(
         }
     }
     let attackers = Attackers::load(root)?;
-    let names: Vec<String> = if args.backend.is_empty() && externals.is_empty() {
-        backend::builtin_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    } else {
-        args.backend.clone()
-    };
+    let builtin = || backend::builtin_names().into_iter().map(str::to_string);
+    let mut names: Vec<String> = Vec::new();
+    if args.backend.is_empty() && externals.is_empty() {
+        names.extend(builtin());
+    }
+    for n in &args.backend {
+        if n == "all" {
+            // Every built-in backend and every external one declared in a backend file.
+            names.extend(builtin());
+            for p in backend::process::declared(root)? {
+                names.push(p.info().name);
+            }
+        } else {
+            names.push(n.clone());
+        }
+    }
     let mut backends: Vec<Box<dyn Backend>> = Vec::new();
     for n in &names {
         backends.push(named_backend(root, n, &args)?);
@@ -438,6 +445,9 @@ fn cmd_run(
     let report = run::run(&catalog, &policies, &entries, &attackers, &config, &filter);
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&report::to_json(&report))? + "\n",
+        "sarif" => serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n",
+        "junit" => report::to_junit(&report),
+        "markdown" => report::to_markdown(&report),
         _ => report::to_text(&report, args.verbose),
     };
     match &args.out {

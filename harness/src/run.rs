@@ -114,19 +114,26 @@ pub fn run(
     let needs = |clock| infos.iter().any(|i| i.clock == clock);
     let at_request: Option<Forged> =
         (needs(Clock::Request) || backends.is_empty()).then(|| forge(request_now));
-    let at_system: Option<Forged> = if needs(Clock::System) {
-        match (&at_request, request_now == real_now) {
-            (Some(f), true) => Some(f.clone()),
-            _ => Some(forge(real_now)),
+    // System-clock backends validate against the real time, so their tokens are forged against it,
+    // and forged again before a backend that starts more than a few seconds later: cases with a
+    // margin of seconds (inside the leeway) must not drift out of it while other backends run.
+    let mut at_system: Option<(std::time::Instant, Forged)> = match &at_request {
+        Some(f) if needs(Clock::System) && request_now == real_now => {
+            Some((std::time::Instant::now(), f.clone()))
         }
-    } else {
-        None
+        _ => None,
     };
     let forge_seconds = started.elapsed().as_secs_f64();
 
     let mut report = Report::new(request_now, config.seed, infos.clone());
-    let reference = at_request.as_ref().or(at_system.as_ref());
-    if let Some(forged) = reference {
+    if at_request.is_none() && needs(Clock::System) {
+        at_system = Some((std::time::Instant::now(), forge(real_now)));
+    }
+    let reference = at_request
+        .as_ref()
+        .or(at_system.as_ref().map(|(_, f)| f))
+        .cloned();
+    if let Some(forged) = &reference {
         report.distinct_cases = {
             let mut ids: Vec<&str> = forged
                 .instances
@@ -141,9 +148,16 @@ pub fn run(
         report.forge_errors = forged.errors.clone();
     }
     for (entry, info) in backends.iter().zip(&infos) {
+        if info.clock == Clock::System
+            && at_system
+                .as_ref()
+                .is_none_or(|(at, _)| at.elapsed() > std::time::Duration::from_secs(5))
+        {
+            at_system = Some((std::time::Instant::now(), forge(system_now())));
+        }
         let forged = match info.clock {
             Clock::Request => at_request.as_ref(),
-            Clock::System => at_system.as_ref(),
+            Clock::System => at_system.as_ref().map(|(_, f)| f),
         };
         let Some(forged) = forged else { continue };
         let rows = run_backend(entry, info, forged);
@@ -327,6 +341,7 @@ mod tests {
             policy: "p".into(),
             case: case.into(),
             family: case.split('/').next().unwrap_or("").into(),
+            description: String::new(),
             expect: crate::cases::Expect::Reject,
             expect_reason: None,
             outcome: Outcome::Accept,

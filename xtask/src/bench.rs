@@ -5,6 +5,16 @@ use anyhow::Result;
 
 /// Runs the task.
 pub fn run(args: &[String]) -> Result<()> {
+    // The trivial protocol adapter the bench measures the protocol with.
+    cargo(&[
+        "build",
+        "-q",
+        "--release",
+        "-p",
+        "jwt-harness",
+        "--example",
+        "trivial_adapter",
+    ])?;
     let mut a = vec![
         "run",
         "-q",

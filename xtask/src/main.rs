@@ -4,6 +4,7 @@ mod bench;
 mod ci;
 mod conformance;
 mod fuzz;
+mod matrix;
 mod util;
 
 use std::process::ExitCode;
@@ -11,8 +12,11 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  conformance [--update]   run the default backends over the default policies, print the matrix,
-                           compare the verdicts with tests/snapshots (--update rewrites them)
+  conformance [--all] [--update]
+                           run the backends over the default policies, print the matrix, compare
+                           the verdicts with tests/snapshots (--update rewrites them; --all adds
+                           the system-library backends and the adapters/ in other languages)
+  matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
   ci                       everything CI checks: fmt, clippy, tests, conformance, fuzz smoke
   bench                    throughput figures (release build)
   fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(rest),
         Some("bench") => bench::run(rest),
         Some("fuzz") => fuzz::run(rest),
+        Some("matrix") => matrix::run(rest),
         Some("gen-fixtures") => {
             util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])
         }

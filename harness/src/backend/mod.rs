@@ -8,8 +8,26 @@
 use crate::cases::Reason;
 use crate::policy::Policy;
 
+#[cfg(feature = "backend-biscuit")]
+pub mod biscuit;
+#[cfg(feature = "backend-compact-jwt")]
+pub mod compact_jwt;
+#[cfg(feature = "backend-frank-jwt")]
+pub mod frank_jwt;
+#[cfg(feature = "backend-josekit")]
+pub mod josekit;
 #[cfg(feature = "backend-jsonwebtoken")]
 pub mod jsonwebtoken;
+#[cfg(feature = "backend-jsonwebtokens")]
+pub mod jsonwebtokens;
+#[cfg(feature = "backend-jwt")]
+pub mod jwt;
+#[cfg(feature = "backend-jwt-compact")]
+pub mod jwt_compact;
+#[cfg(feature = "backend-jwt-simple")]
+pub mod jwt_simple;
+#[cfg(feature = "backend-jwtk")]
+pub mod jwtk;
 pub mod process;
 pub mod reference;
 
@@ -124,21 +142,45 @@ pub trait Backend: Send + Sync {
     }
 }
 
+/// Makes a built-in backend.
+type Constructor = fn() -> Box<dyn Backend>;
+
+/// The built-in backends compiled into this build: (name, constructor), in report order.
+fn registry() -> Vec<(&'static str, Constructor)> {
+    let mut r: Vec<(&'static str, Constructor)> =
+        vec![("reference", || Box::new(reference::Reference))];
+    #[cfg(feature = "backend-jsonwebtoken")]
+    r.push(("jsonwebtoken", || Box::new(jsonwebtoken::JsonWebToken)));
+    #[cfg(feature = "backend-jwt-simple")]
+    r.push(("jwt-simple", || Box::new(jwt_simple::JwtSimple)));
+    #[cfg(feature = "backend-jwt-compact")]
+    r.push(("jwt-compact", || Box::new(jwt_compact::JwtCompact)));
+    #[cfg(feature = "backend-jwt")]
+    r.push(("jwt", || Box::new(jwt::Jwt)));
+    #[cfg(feature = "backend-biscuit")]
+    r.push(("biscuit", || Box::new(biscuit::Biscuit)));
+    #[cfg(feature = "backend-jsonwebtokens")]
+    r.push(("jsonwebtokens", || Box::new(jsonwebtokens::JsonWebTokens)));
+    #[cfg(feature = "backend-compact-jwt")]
+    r.push(("compact_jwt", || Box::new(compact_jwt::CompactJwt)));
+    #[cfg(feature = "backend-jwtk")]
+    r.push(("jwtk", || Box::new(jwtk::Jwtk)));
+    #[cfg(feature = "backend-josekit")]
+    r.push(("josekit", || Box::new(josekit::Josekit)));
+    #[cfg(feature = "backend-frank-jwt")]
+    r.push(("frank_jwt", || Box::new(frank_jwt::FrankJwt)));
+    r
+}
+
 /// The names of the built-in backends, in report order.
 pub fn builtin_names() -> Vec<&'static str> {
-    let mut names = vec!["reference"];
-    if cfg!(feature = "backend-jsonwebtoken") {
-        names.push("jsonwebtoken");
-    }
-    names
+    registry().into_iter().map(|(n, _)| n).collect()
 }
 
 /// A built-in backend by name.
 pub fn builtin(name: &str) -> Option<Box<dyn Backend>> {
-    match name {
-        "reference" => Some(Box::new(reference::Reference)),
-        #[cfg(feature = "backend-jsonwebtoken")]
-        "jsonwebtoken" => Some(Box::new(jsonwebtoken::JsonWebToken)),
-        _ => None,
-    }
+    registry()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, make)| make())
 }

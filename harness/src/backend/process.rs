@@ -33,6 +33,17 @@ pub struct Process {
     clock: Clock,
     timeout: Duration,
     version: String,
+    /// Idle adapter processes, shared by every policy (the policy travels in each request).
+    pool: Mutex<Vec<Running>>,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
+        for r in pool {
+            r.finish();
+        }
+    }
 }
 
 impl Process {
@@ -44,6 +55,7 @@ impl Process {
             clock,
             timeout: Duration::from_secs(5),
             version: "external".into(),
+            pool: Mutex::new(Vec::new()),
         }
     }
 
@@ -57,6 +69,55 @@ impl Process {
     pub fn with_version(mut self, version: &str) -> Process {
         self.version = version.to_string();
         self
+    }
+}
+
+/// The external backends declared in `fixtures/backends/*.toml` (files with a `command`), in
+/// file-name order.
+pub fn declared(root: &std::path::Path) -> crate::Result<Vec<Process>> {
+    let dir = root.join("fixtures/backends");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| crate::Error::Config(format!("cannot read {}: {e}", dir.display())))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_string))?
+        })
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let file = crate::judge::BackendFile::load(root, &name)?;
+        if let Some(p) = Process::from_file(&name, &file)? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+impl Process {
+    /// The backend a backend file declares, if it has a `command`.
+    pub fn from_file(
+        name: &str,
+        file: &crate::judge::BackendFile,
+    ) -> crate::Result<Option<Process>> {
+        if file.command.is_empty() {
+            return Ok(None);
+        }
+        let clock = match file.clock.as_deref() {
+            Some("request") => Clock::Request,
+            Some("system") => Clock::System,
+            other => {
+                return Err(crate::Error::Config(format!(
+                    "fixtures/backends/{name}.toml: clock must be \"system\" or \"request\", not {other:?}"
+                )))
+            }
+        };
+        let mut p = Process::new(name, file.command.clone(), clock);
+        if let Some(v) = &file.version {
+            p = p.with_version(v);
+        }
+        Ok(Some(p))
     }
 }
 
@@ -265,10 +326,8 @@ fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
     })?;
     let id = v.get("id").and_then(Value::as_str);
     if id != Some(want_id) {
-        return Err(format!(
-            "response has id {:?}, expected {want_id:?}",
-            v.get("id")
-        ));
+        let got = v.get("id").map_or("no id".to_string(), Value::to_string);
+        return Err(format!("response has id {got}, expected {want_id:?}"));
     }
     let detail = v
         .get("detail")
@@ -298,16 +357,6 @@ fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
 struct Prepared<'a> {
     backend: &'a Process,
     policy: Value,
-    pool: Mutex<Vec<Running>>,
-}
-
-impl Drop for Prepared<'_> {
-    fn drop(&mut self) {
-        let pool = std::mem::take(&mut *self.pool.lock().unwrap_or_else(|p| p.into_inner()));
-        for r in pool {
-            r.finish();
-        }
-    }
 }
 
 impl Prepared<'_> {
@@ -324,7 +373,8 @@ impl Prepared<'_> {
     fn run_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
         let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
         let mut failures_in_a_row = 0;
-        let mut reused = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let pool = &self.backend.pool;
+        let mut reused = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         while outcomes.len() < batch.len() {
             if failures_in_a_row >= GIVE_UP_AFTER {
                 let msg = format!("not sent: the adapter failed {GIVE_UP_AFTER} cases in a row");
@@ -399,7 +449,7 @@ impl Prepared<'_> {
             }
         }
         if let Some(r) = reused {
-            self.pool.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+            pool.lock().unwrap_or_else(|p| p.into_inner()).push(r);
         }
         outcomes
     }
@@ -435,7 +485,6 @@ impl Backend for Process {
         Ok(Box::new(Prepared {
             backend: self,
             policy: policy.protocol_json(),
-            pool: Mutex::new(Vec::new()),
         }))
     }
 

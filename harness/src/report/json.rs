@@ -23,6 +23,7 @@ pub fn to_json(report: &Report) -> Value {
             "case": r.case,
             "family": r.family,
             "expect": r.expect.name(),
+            "expect_reason": r.expect_reason.map(|x| x.name()),
             "outcome": r.outcome.kind(),
             "reason": r.reason().map(|x| x.name()),
             "finding": r.finding.name(),

@@ -1,10 +1,16 @@
 //! Reports: the judged results of a run, and their renderings (text matrix, JSON).
 
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod text;
 
 pub use json::to_json;
-pub use text::{snapshot, to_text};
+pub use junit::{to_junit, xml_escape};
+pub use markdown::to_markdown;
+pub use sarif::to_sarif;
+pub use text::{one_line, snapshot, to_text};
 
 use crate::backend::{BackendInfo, Outcome};
 use crate::cases::{Expect, Reason, Severity};
@@ -22,6 +28,8 @@ pub struct ResultRow {
     pub case: String,
     /// Family.
     pub family: String,
+    /// The case's one-sentence description.
+    pub description: String,
     /// Expected verdict.
     pub expect: Expect,
     /// Expected reason.
@@ -52,6 +60,7 @@ impl ResultRow {
             policy: inst.policy.name.clone(),
             case: inst.case.id.clone(),
             family: inst.case.family.clone(),
+            description: inst.case.description.clone(),
             expect: inst.expect(),
             expect_reason: inst.reason(),
             outcome,

@@ -81,16 +81,39 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
                 let _ = write!(out, "  [known: {why}]");
             }
             None if !r.detail().is_empty() => {
-                let _ = write!(out, "  {}", one_line(r.detail(), 100));
+                // Broken results carry the adapter's stderr tail: show enough of it to act on.
+                let max = if r.finding == Finding::Broken {
+                    400
+                } else {
+                    100
+                };
+                let _ = write!(out, "  {}", one_line(r.detail(), max));
             }
             None => {}
         }
         out.push('\n');
     }
+    if verbose {
+        for r in report
+            .results
+            .iter()
+            .filter(|r| r.finding == Finding::Reason)
+        {
+            let _ = writeln!(
+                out,
+                "{:15} {:14} {}  expected {}, got {}",
+                "reason",
+                r.backend,
+                r.instance_id(),
+                r.expect_reason.map_or("-", |x| x.name()),
+                r.reason().map_or("none", |x| x.name())
+            );
+        }
+    }
     if hidden_known > 0 {
         let _ = writeln!(
             out,
-            "({hidden_known} known deviations explained in fixtures/backends/*.toml; --verbose lists them)"
+            "({hidden_known} known deviations explained in fixtures/backends/*.toml; --verbose lists them, and the rejections given another reason than expected)"
         );
     }
     if !problems.is_empty() {

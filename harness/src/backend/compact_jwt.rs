@@ -1,0 +1,189 @@
+//! In-process adapter for the `compact_jwt` crate (v0.5.7, kanidm; RustCrypto through
+//! `crypto-glue`). 0.6.0 needs a pre-release `rsa` 0.10 and cannot share a build with
+//! jsonwebtoken 12.
+//!
+//! The strictest path the crate offers is its OIDC token: `OidcUnverified` is verified by a
+//! `JwsVerifier` (`JwsHs256Signer`, `JwsRs256Verifier` or `JwsEs256Verifier`, each accepting only
+//! its own algorithm, so the allowlist is the set of verifiers built here from the policy's keys
+//! with the crate's own `Jwk` and `TryFrom<&[u8]>` conversions), the payload must deserialize as an
+//! `OidcToken` (which requires `iss` as a URL, `sub`, `aud` as a single string, `exp` and `iat`),
+//! and `OidcExpUnverified::verify_exp(now)` checks `exp` and `nbf`. The crate compares neither
+//! `iss` nor `aud` with expected values, cannot require `nbf`, `jti` or any other claim, has no
+//! `typ` check and only HS256, RS256 and ES256: a policy that asks for any of these is unsupported
+//! rather than silently weakened. `verify_exp` has no leeway (a documented limit, see the deviation
+//! file). The crate refuses an HMAC secret shorter than 32 bytes when the key is built, so such a
+//! policy is unsupported too. The key is chosen by `kid` from the policy's JWK Set; without a
+//! `kid` every key is tried. Clock: `request`, as `verify_exp` takes the caller's time.
+
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use crate::cases::Reason;
+use crate::jose::{Alg, Jwk};
+use crate::policy::Policy;
+use compact_jwt_crate::crypto::JwsRs256Verifier;
+use compact_jwt_crate::{JwsEs256Verifier, JwsHs256Signer, JwsVerifier, JwtError, OidcUnverified};
+use std::str::FromStr;
+
+/// The `compact_jwt` backend.
+pub struct CompactJwt;
+
+/// The crate version this adapter is built against.
+const VERSION: &str = "0.5.7";
+
+/// A compact_jwt verifier: one type per algorithm.
+enum Key {
+    HS256(JwsHs256Signer),
+    RS256(JwsRs256Verifier),
+    ES256(JwsEs256Verifier),
+}
+
+impl Key {
+    /// Builds the crate's verifier for `alg` from a trusted key of a fitting type.
+    fn new(alg: Alg, jwk: &Jwk) -> Result<Key, String> {
+        let crate_jwk = || -> Result<compact_jwt_crate::Jwk, String> {
+            serde_json::from_value(jwk.public_json())
+                .map_err(|e| format!("compact_jwt cannot read the JWK: {e}"))
+        };
+        let refused = |e: JwtError| format!("compact_jwt refuses the {alg} key: {e}");
+        Ok(match alg {
+            Alg::HS256 => Key::HS256(
+                JwsHs256Signer::try_from(jwk.secret().unwrap_or_default()).map_err(refused)?,
+            ),
+            Alg::RS256 => Key::RS256(JwsRs256Verifier::try_from(&crate_jwk()?).map_err(refused)?),
+            Alg::ES256 => Key::ES256(JwsEs256Verifier::try_from(&crate_jwk()?).map_err(refused)?),
+            other => return Err(format!("compact_jwt cannot verify {other}")),
+        })
+    }
+
+    fn verify(&self, token: &OidcUnverified, now: i64) -> Result<(), JwtError> {
+        let unexpired = match self {
+            Key::HS256(k) => k.verify(token)?,
+            Key::RS256(k) => k.verify(token)?,
+            Key::ES256(k) => k.verify(token)?,
+        };
+        unexpired.verify_exp(now).map(drop)
+    }
+}
+
+struct Prepared {
+    /// (kid, one verifier per allowed algorithm of the key's type).
+    keys: Vec<(Option<String>, Vec<Key>)>,
+}
+
+/// Maps the crate's errors onto the reason vocabulary.
+fn reason(e: &JwtError) -> Reason {
+    match e {
+        JwtError::InvalidCompactFormat
+        | JwtError::InvalidBase64
+        | JwtError::InvalidHeaderFormat => Reason::Malformed,
+        JwtError::InvalidSignature | JwtError::CryptoError => Reason::Signature,
+        // The payload does not deserialize as an OIDC token: a required claim is missing or of
+        // the wrong type (the crate does not say which).
+        JwtError::InvalidJwt => Reason::ClaimType,
+        JwtError::ValidatorAlgMismatch | JwtError::AlgorithmUnavailable => Reason::Algorithm,
+        JwtError::InvalidJwtKid
+        | JwtError::InvalidKey
+        | JwtError::EmbededJwkNotAvailable
+        | JwtError::JwkPublicKeyDenied
+        | JwtError::X5cPublicKeyDenied
+        | JwtError::X5cChainMissingLeaf
+        | JwtError::X5cChainNotTrusted => Reason::Key,
+        // verify_exp reports expired and not-yet-valid alike.
+        JwtError::OidcTokenExpired => Reason::Expired,
+        JwtError::InvalidPRT
+        | JwtError::CriticalExtension
+        | JwtError::OpenSSLError
+        | JwtError::TpmError
+        | JwtError::JweEncMismatch
+        | JwtError::PrivateKeyDenied
+        | JwtError::CriticalMissingHeaderValue
+        | JwtError::CipherUnavailable
+        | JwtError::UnableToReleaseKey
+        | JwtError::Serde => Reason::Other,
+    }
+}
+
+impl Validator for Prepared {
+    fn validate(&self, token: &str, now: u64) -> Outcome {
+        let unverified = match OidcUnverified::from_str(token) {
+            Ok(t) => t,
+            Err(e) => return Outcome::reject(reason(&e), e.to_string()),
+        };
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
+        let kid = compact_jwt_crate::traits::JwsVerifiable::kid(&unverified);
+        let candidates: Vec<_> = match kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .filter(|(k, _)| k.as_deref() == Some(kid))
+                .collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
+        }
+        let mut first_error = None;
+        for (_, keys) in candidates {
+            for key in keys {
+                match key.verify(&unverified, now) {
+                    Ok(()) => return Outcome::Accept,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Outcome::reject(reason(&e), e.to_string()),
+            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
+        }
+    }
+}
+
+impl Backend for CompactJwt {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "compact_jwt".into(),
+            version: VERSION.into(),
+            clock: Clock::Request,
+        }
+    }
+
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        let mut cannot = Vec::new();
+        if policy.typ.is_some() {
+            cannot.push("check typ".to_string());
+        }
+        if policy.issuer.is_some() {
+            cannot.push("check iss".to_string());
+        }
+        if !policy.audience.is_empty() {
+            cannot.push("check aud".to_string());
+        }
+        // OidcToken makes these claims mandatory; it cannot require any other.
+        let oidc = ["iss", "sub", "aud", "exp", "iat"];
+        for c in &policy.required_claims {
+            if !oidc.contains(&c.as_str()) {
+                cannot.push(format!("require {c:?}"));
+            }
+        }
+        for a in &policy.algorithms {
+            if !matches!(a, Alg::HS256 | Alg::RS256 | Alg::ES256) {
+                cannot.push(format!("verify {a}"));
+            }
+        }
+        if !cannot.is_empty() {
+            return Err(format!("compact_jwt cannot {}", cannot.join(", ")));
+        }
+        let mut keys = Vec::new();
+        for jwk in &policy.keys {
+            let mut verifiers = Vec::new();
+            for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+                verifiers.push(Key::new(*alg, jwk)?);
+            }
+            if !verifiers.is_empty() {
+                keys.push((jwk.kid().map(str::to_string), verifiers));
+            }
+        }
+        Ok(Box::new(Prepared { keys }))
+    }
+}

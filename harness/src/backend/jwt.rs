@@ -1,0 +1,202 @@
+//! In-process adapter for the `jwt` crate (v0.16.0, mikkyang; RustCrypto `hmac` 0.12, no
+//! `openssl` feature).
+//!
+//! Without `openssl` the crate verifies HMAC only, so RS*, PS*, ES* and EdDSA are `unsupported`:
+//! from `prepare` when the policy allows no HMAC algorithm, per token when it mixes HMAC with
+//! others and the token's header names a non-HMAC algorithm. A token is verified with
+//! `VerifyWithKey` into `Token<Header, Claims>`, whose typed registered claims (`exp`, `nbf`,
+//! `iat` as unsigned integers, `iss`, `sub`, `aud` as strings) must deserialize; the key (an
+//! `Hmac<Sha256|Sha384|Sha512>`) accepts only its own algorithm, so the allowlist is the set of
+//! keys built here, one per allowed HMAC algorithm and trusted secret. That is all the crate
+//! does: it has no claim validation at all (no `exp`, `nbf`, `iss`, `aud` or presence check) and
+//! no `typ` check. A policy with an expected issuer or audience, required claims or a `typ` is
+//! therefore unsupported rather than silently weakened; under any other policy the crate's
+//! acceptance of expired and not-yet-valid tokens shows as findings, explained in the deviation
+//! file. The key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is
+//! tried. Clock: `system`, as the crate reads no time at all.
+
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use crate::cases::Reason;
+use crate::jose::{Alg, KeyType};
+use crate::policy::Policy;
+use jwt_crate::algorithm::AlgorithmType;
+use jwt_crate::{Claims, Error, Header, Token, VerifyWithKey};
+use jwt_hmac::{Hmac, Mac};
+use jwt_sha2::{Sha256, Sha384, Sha512};
+
+/// The `jwt` backend.
+pub struct Jwt;
+
+/// The crate version this adapter is built against.
+const VERSION: &str = "0.16.0";
+
+/// A jwt verification key: one HMAC type per algorithm.
+enum Key {
+    HS256(Hmac<Sha256>),
+    HS384(Hmac<Sha384>),
+    HS512(Hmac<Sha512>),
+}
+
+impl Key {
+    fn verify(&self, token: &str) -> Result<Token<Header, Claims, jwt_crate::Verified>, Error> {
+        match self {
+            Key::HS256(k) => token.verify_with_key(k),
+            Key::HS384(k) => token.verify_with_key(k),
+            Key::HS512(k) => token.verify_with_key(k),
+        }
+    }
+}
+
+struct Prepared {
+    /// (kid, one key per allowed HMAC algorithm).
+    keys: Vec<(Option<String>, Vec<Key>)>,
+    /// Allowed algorithms the crate cannot verify without openssl.
+    unsupported: Vec<AlgorithmType>,
+}
+
+/// Maps the crate's errors onto the reason vocabulary.
+fn reason(e: &Error) -> Reason {
+    match e {
+        Error::Base64(_)
+        | Error::Format
+        | Error::NoClaimsComponent
+        | Error::NoHeaderComponent
+        | Error::NoSignatureComponent
+        | Error::TooManyComponents
+        | Error::Utf8(_) => Reason::Malformed,
+        // Well-formed JSON of the wrong shape (a claim of the wrong type) versus broken JSON.
+        Error::Json(j) if j.is_data() => Reason::ClaimType,
+        Error::Json(_) => Reason::Malformed,
+        Error::AlgorithmMismatch(..) => Reason::Algorithm,
+        Error::InvalidSignature | Error::RustCryptoMac(_) => Reason::Signature,
+        Error::NoKeyId | Error::NoKeyWithKeyId(_) | Error::RustCryptoMacKeyLength(_) => Reason::Key,
+    }
+}
+
+fn key(alg: Alg, secret: &[u8]) -> Result<Option<Key>, String> {
+    let bad = |e| format!("jwt cannot use the secret: {e}");
+    Ok(Some(match alg {
+        Alg::HS256 => Key::HS256(Hmac::new_from_slice(secret).map_err(bad)?),
+        Alg::HS384 => Key::HS384(Hmac::new_from_slice(secret).map_err(bad)?),
+        Alg::HS512 => Key::HS512(Hmac::new_from_slice(secret).map_err(bad)?),
+        _ => return Ok(None),
+    }))
+}
+
+/// The crate's name for a non-HMAC algorithm; it has no EdDSA at all (such a header does not
+/// even parse, so the token is rejected as malformed).
+fn algorithm_type(alg: Alg) -> Option<AlgorithmType> {
+    Some(match alg {
+        Alg::HS256 => AlgorithmType::Hs256,
+        Alg::HS384 => AlgorithmType::Hs384,
+        Alg::HS512 => AlgorithmType::Hs512,
+        Alg::RS256 => AlgorithmType::Rs256,
+        Alg::RS384 => AlgorithmType::Rs384,
+        Alg::RS512 => AlgorithmType::Rs512,
+        Alg::PS256 => AlgorithmType::Ps256,
+        Alg::PS384 => AlgorithmType::Ps384,
+        Alg::PS512 => AlgorithmType::Ps512,
+        Alg::ES256 => AlgorithmType::Es256,
+        Alg::ES384 => AlgorithmType::Es384,
+        Alg::ES512 => AlgorithmType::Es512,
+        Alg::EdDSA => return None,
+    })
+}
+
+impl Validator for Prepared {
+    fn validate(&self, token: &str, _now: u64) -> Outcome {
+        let unverified: Token<Header, Claims, _> = match Token::parse_unverified(token) {
+            Ok(t) => t,
+            Err(e) => return Outcome::reject(reason(&e), e.to_string()),
+        };
+        let header = unverified.header();
+        if self.unsupported.contains(&header.algorithm) {
+            return Outcome::Unsupported(format!(
+                "jwt cannot verify {:?} without the openssl feature",
+                header.algorithm
+            ));
+        }
+        let candidates: Vec<_> = match &header.key_id {
+            Some(kid) => self
+                .keys
+                .iter()
+                .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
+                .collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
+        }
+        let mut first_error = None;
+        for (_, keys) in candidates {
+            for key in keys {
+                match key.verify(token) {
+                    Ok(_) => return Outcome::Accept,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Outcome::reject(reason(&e), e.to_string()),
+            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
+        }
+    }
+}
+
+impl Backend for Jwt {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "jwt".into(),
+            version: VERSION.into(),
+            clock: Clock::System,
+        }
+    }
+
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        let mut cannot = Vec::new();
+        if policy.typ.is_some() {
+            cannot.push("check typ".to_string());
+        }
+        if policy.issuer.is_some() {
+            cannot.push("check iss".to_string());
+        }
+        if !policy.audience.is_empty() {
+            cannot.push("check aud".to_string());
+        }
+        for c in &policy.required_claims {
+            cannot.push(format!("require {c:?}"));
+        }
+        if !policy
+            .algorithms
+            .iter()
+            .any(|a| a.key_type() == KeyType::Oct)
+        {
+            cannot.push("verify anything but HMAC without the openssl feature".to_string());
+        }
+        if !cannot.is_empty() {
+            return Err(format!("jwt cannot {}", cannot.join(", ")));
+        }
+        let unsupported = policy
+            .algorithms
+            .iter()
+            .filter(|a| a.key_type() != KeyType::Oct)
+            .filter_map(|a| algorithm_type(*a))
+            .collect();
+        let mut keys = Vec::new();
+        for jwk in &policy.keys {
+            let Some(secret) = jwk.secret() else { continue };
+            let mut objects = Vec::new();
+            for alg in &policy.algorithms {
+                if let Some(k) = key(*alg, secret)? {
+                    objects.push(k);
+                }
+            }
+            if !objects.is_empty() {
+                keys.push((jwk.kid().map(str::to_string), objects));
+            }
+        }
+        Ok(Box::new(Prepared { keys, unsupported }))
+    }
+}

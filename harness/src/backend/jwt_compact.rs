@@ -1,0 +1,268 @@
+//! In-process adapter for the `jwt-compact` crate (v0.8.0, RustCrypto: `rsa`, `p256`,
+//! `ed25519-dalek`; no CBOR).
+//!
+//! jwt-compact binds a validator to one algorithm object and one key, and rejects a token whose
+//! header names another algorithm, so the allowlist is the set of (algorithm, key) pairs built
+//! here: for every trusted key, one per allowed algorithm of the key's type, imported with the
+//! crate's own `JsonWebKey` conversions. RSA keys go through the crate's `StrongAlg` / `StrongKey`
+//! wrappers, which take only a 2048-, 3072- or 4096-bit modulus (any other key makes the policy
+//! unsupported: the crate will not take it). HMAC keys do not: the crate's HMAC `StrongKey` demands a secret as long as
+//! the hash *block* (64 bytes for HS256, `src/alg/hmacs.rs`), which refuses every RFC 7518 §3.2
+//! compliant 32-byte HS256 secret, so a short secret is taken as configured. After
+//! the signature, `Claims::validate_expiration` and `Claims::validate_maturity` run with the
+//! policy's leeway whenever `exp` / `nbf` is present or required (both report a missing claim, so
+//! they are how the crate requires `exp` and `nbf`). The crate keeps `iss`, `aud` and `sub` in
+//! application-defined custom claims and checks none of them, has no `typ` check and no ES384 or
+//! ES512: a policy that asks for any of these is unsupported rather than silently weakened. The
+//! key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is tried. Clock:
+//! `request`, through the `TimeOptions` clock function.
+
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use crate::cases::Reason;
+use crate::jose::{Alg, Jwk};
+use crate::policy::Policy;
+use chrono::{DateTime, Duration, Utc};
+use jwt_compact::alg::{
+    Ed25519, Es256, Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key, Rsa, RsaPublicKey,
+    StrongAlg, StrongKey,
+};
+use jwt_compact::jwk::JsonWebKey;
+use jwt_compact::{
+    Algorithm, AlgorithmExt, Claims, Empty, ParseError, TimeOptions, Token, UntrustedToken,
+    ValidationError,
+};
+
+/// The `jwt-compact` backend.
+pub struct JwtCompact;
+
+/// The crate version this adapter is built against.
+const VERSION: &str = "0.8.0";
+
+/// A jwt-compact (algorithm, verifying key) pair.
+enum Key {
+    Hs256(Hs256Key),
+    Hs384(Hs384Key),
+    Hs512(Hs512Key),
+    Rsa(Rsa, StrongKey<RsaPublicKey>),
+    Es256(<Es256 as Algorithm>::VerifyingKey),
+    EdDSA(<Ed25519 as Algorithm>::VerifyingKey),
+}
+
+/// Anything the crate can fail with: parsing, or validation.
+enum Failure {
+    Parse(ParseError),
+    Validation(ValidationError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Parse(e) => e.fmt(f),
+            Failure::Validation(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Imports a trusted key for `alg` with the crate's JWK conversions and strength checks.
+fn key(alg: Alg, jwk: &Jwk) -> Result<Key, String> {
+    let value = jwk.public_json();
+    let parsed: JsonWebKey<'_> =
+        serde_json::from_value(value).map_err(|e| format!("cannot read the JWK: {e}"))?;
+    let weak = "the crate takes only 2048-, 3072- or 4096-bit RSA keys (StrongKey)";
+    let jwk_error = |e: jwt_compact::jwk::JwkError| e.to_string();
+    Ok(match alg {
+        Alg::HS256 => Key::Hs256(Hs256Key::try_from(&parsed).map_err(jwk_error)?),
+        Alg::HS384 => Key::Hs384(Hs384Key::try_from(&parsed).map_err(jwk_error)?),
+        Alg::HS512 => Key::Hs512(Hs512Key::try_from(&parsed).map_err(jwk_error)?),
+        Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
+            let rsa: Rsa = alg
+                .name()
+                .parse()
+                .map_err(|_| format!("no RSA algorithm {alg}"))?;
+            let public = RsaPublicKey::try_from(&parsed).map_err(jwk_error)?;
+            Key::Rsa(
+                rsa,
+                StrongKey::try_from(public).map_err(|_| weak.to_string())?,
+            )
+        }
+        Alg::ES256 => {
+            Key::Es256(<Es256 as Algorithm>::VerifyingKey::try_from(&parsed).map_err(jwk_error)?)
+        }
+        Alg::EdDSA => {
+            Key::EdDSA(<Ed25519 as Algorithm>::VerifyingKey::try_from(&parsed).map_err(jwk_error)?)
+        }
+        Alg::ES384 | Alg::ES512 => return Err(format!("no {alg}")),
+    })
+}
+
+impl Key {
+    fn verify(&self, token: &UntrustedToken<'_>) -> Result<Token<Empty>, ValidationError> {
+        match self {
+            Key::Hs256(k) => Hs256.validator::<Empty>(k).validate(token),
+            Key::Hs384(k) => Hs384.validator::<Empty>(k).validate(token),
+            Key::Hs512(k) => Hs512.validator::<Empty>(k).validate(token),
+            Key::Rsa(alg, k) => StrongAlg(*alg).validator::<Empty>(k).validate(token),
+            Key::Es256(k) => Es256.validator::<Empty>(k).validate(token),
+            Key::EdDSA(k) => Ed25519.validator::<Empty>(k).validate(token),
+        }
+    }
+}
+
+struct Prepared {
+    /// (kid, one (algorithm, key) pair per allowed algorithm of the key's type).
+    keys: Vec<(Option<String>, Vec<Key>)>,
+    leeway: Duration,
+    require_exp: bool,
+    require_nbf: bool,
+}
+
+/// Maps the crate's errors onto the reason vocabulary.
+fn reason(failure: &Failure) -> Reason {
+    match failure {
+        Failure::Parse(
+            ParseError::InvalidTokenStructure
+            | ParseError::InvalidBase64Encoding
+            | ParseError::MalformedHeader(_),
+        ) => Reason::Malformed,
+        Failure::Validation(ValidationError::AlgorithmMismatch { .. }) => Reason::Algorithm,
+        Failure::Validation(
+            ValidationError::InvalidSignatureLen { .. }
+            | ValidationError::MalformedSignature(_)
+            | ValidationError::InvalidSignature,
+        ) => Reason::Signature,
+        // Well-formed JSON of the wrong shape (a claim of the wrong type) versus broken JSON.
+        Failure::Validation(ValidationError::MalformedClaims(e)) if e.is_data() => {
+            Reason::ClaimType
+        }
+        Failure::Validation(ValidationError::MalformedClaims(_)) => Reason::Malformed,
+        Failure::Validation(ValidationError::NoClaim(_)) => Reason::MissingClaim,
+        Failure::Validation(ValidationError::Expired) => Reason::Expired,
+        Failure::Validation(ValidationError::NotMature) => Reason::NotYetValid,
+        // UnsupportedContentType (a cty other than JSON) and future variants.
+        Failure::Parse(_) | Failure::Validation(_) => Reason::Other,
+    }
+}
+
+impl Prepared {
+    fn check(
+        &self,
+        token: &UntrustedToken<'_>,
+        key: &Key,
+        now: DateTime<Utc>,
+    ) -> Result<(), Failure> {
+        let token = key.verify(token).map_err(Failure::Validation)?;
+        let claims: &Claims<Empty> = token.claims();
+        let options = TimeOptions::new(self.leeway, move || now);
+        if self.require_exp || claims.expiration.is_some() {
+            claims
+                .validate_expiration(&options)
+                .map_err(Failure::Validation)?;
+        }
+        if self.require_nbf || claims.not_before.is_some() {
+            claims
+                .validate_maturity(&options)
+                .map_err(Failure::Validation)?;
+        }
+        Ok(())
+    }
+}
+
+impl Validator for Prepared {
+    fn validate(&self, token: &str, now: u64) -> Outcome {
+        let untrusted = match UntrustedToken::new(token) {
+            Ok(t) => t,
+            Err(e) => {
+                let f = Failure::Parse(e);
+                return Outcome::reject(reason(&f), f.to_string());
+            }
+        };
+        let Some(now) = i64::try_from(now)
+            .ok()
+            .and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
+        else {
+            return Outcome::Broken(format!("now {now} is out of range"));
+        };
+        let candidates: Vec<_> = match &untrusted.header().key_id {
+            Some(kid) => self
+                .keys
+                .iter()
+                .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
+                .collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
+        }
+        let mut first_error = None;
+        for (_, keys) in candidates {
+            for key in keys {
+                match self.check(&untrusted, key, now) {
+                    Ok(()) => return Outcome::Accept,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Outcome::reject(reason(&e), e.to_string()),
+            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
+        }
+    }
+}
+
+impl Backend for JwtCompact {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: "jwt-compact".into(),
+            version: VERSION.into(),
+            clock: Clock::Request,
+        }
+    }
+
+    fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        let mut cannot = Vec::new();
+        if policy.typ.is_some() {
+            cannot.push("check typ".to_string());
+        }
+        if policy.issuer.is_some() {
+            cannot.push("check iss".to_string());
+        }
+        if !policy.audience.is_empty() {
+            cannot.push("check aud".to_string());
+        }
+        for c in &policy.required_claims {
+            if c != "exp" && c != "nbf" {
+                cannot.push(format!("require {c:?}"));
+            }
+        }
+        for a in &policy.algorithms {
+            if matches!(a, Alg::ES384 | Alg::ES512) {
+                cannot.push(format!("verify {a}"));
+            }
+        }
+        if !cannot.is_empty() {
+            return Err(format!("jwt-compact cannot {}", cannot.join(", ")));
+        }
+        let mut keys = Vec::new();
+        for jwk in &policy.keys {
+            let mut pairs = Vec::new();
+            for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+                pairs.push(key(*alg, jwk).map_err(|e| format!("jwt-compact: {e}"))?);
+            }
+            if !pairs.is_empty() {
+                keys.push((jwk.kid().map(str::to_string), pairs));
+            }
+        }
+        let leeway = i64::try_from(policy.leeway)
+            .ok()
+            .and_then(Duration::try_seconds)
+            .ok_or("jwt-compact cannot represent the leeway")?;
+        Ok(Box::new(Prepared {
+            keys,
+            leeway,
+            require_exp: policy.requires("exp"),
+            require_nbf: policy.requires("nbf"),
+        }))
+    }
+}
