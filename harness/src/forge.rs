@@ -761,10 +761,14 @@ fn alter_op(op: &str, token: String) -> std::result::Result<String, String> {
             join(&parts)
         }
         "std-alphabet" => {
-            if !token.contains(['-', '_']) {
-                return Err("std-alphabet: the token has no - or _ to change".into());
+            // The payload only: its bytes are fixed by the case, while the signature's change
+            // with the clock, so the verdict must not depend on where a `-` happens to fall.
+            let p = parts.get_mut(1).ok_or("no payload segment")?;
+            if !p.contains(['-', '_']) {
+                return Err("std-alphabet: the payload has no - or _ to change".into());
             }
-            token.replace('-', "+").replace('_', "/")
+            *p = p.replace('-', "+").replace('_', "/");
+            join(&parts)
         }
         "space-in-payload" | "newline-in-payload" => {
             let p = parts.get_mut(1).ok_or("no payload segment")?;

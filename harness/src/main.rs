@@ -130,6 +130,7 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
+    run::install_panic_hook();
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
@@ -359,7 +360,7 @@ fn named_backend(
     }
     let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
     match backend::process::Process::from_file(name, &file)? {
-        Some(p) => Ok(Box::new(p.with_timeout(timeout))),
+        Some(p) => Ok(Box::new(p.with_timeout(timeout).in_dir(root))),
         None => unreachable!("the command is not empty"),
     }
 }

@@ -179,7 +179,7 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
     let mut prepared: Vec<(Arc<Policy>, Prepared<'_>)> = Vec::new();
     for inst in &forged.instances {
         if !prepared.iter().any(|(p, _)| Arc::ptr_eq(p, &inst.policy)) {
-            let v = catch_unwind(AssertUnwindSafe(|| entry.backend.prepare(&inst.policy)))
+            let v = guarded(|| entry.backend.prepare(&inst.policy))
                 .unwrap_or_else(|p| Err(format!("panicked while preparing: {}", panic_text(&p))));
             prepared.push((inst.policy.clone(), v));
         }
@@ -225,10 +225,34 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
         .collect()
 }
 
+thread_local! {
+    /// Set while a backend runs on this thread: its panics are results, not harness bugs.
+    static IN_BACKEND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Calls into a backend with its panics caught (and kept quiet by [`install_panic_hook`]).
+fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    IN_BACKEND.with(|b| b.set(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    IN_BACKEND.with(|b| b.set(false));
+    r
+}
+
+/// Installs a panic hook for the command line: a panic inside a backend is recorded as that
+/// case's `broken` result and printed nowhere else (a library that panics on every second token
+/// must not bury the report in backtraces); any other panic is a harness bug and is printed as
+/// one line.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if !IN_BACKEND.with(|b| b.get()) {
+            eprintln!("jwt-harness: internal error (please report): {info}");
+        }
+    }));
+}
+
 /// Runs `f`, turning a panic into a `broken` outcome.
 fn isolated(f: impl FnOnce() -> Outcome) -> Outcome {
-    catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|p| Outcome::Broken(format!("panicked: {}", panic_text(&p))))
+    guarded(f).unwrap_or_else(|p| Outcome::Broken(format!("panicked: {}", panic_text(&p))))
 }
 
 /// For pipelined backends: each policy's instances in one contiguous batch per worker thread.
@@ -268,7 +292,7 @@ fn run_batches(
                 now: forged.instances[i].now,
             })
             .collect();
-        match catch_unwind(AssertUnwindSafe(|| v.validate_batch(&items))) {
+        match guarded(|| v.validate_batch(&items)) {
             Ok(out) if out.len() == items.len() => out,
             Ok(out) => {
                 let msg = format!("batch of {} answered {} outcomes", items.len(), out.len());

@@ -7,13 +7,15 @@
 //! its own algorithm, so the allowlist is the set of verifiers built here from the policy's keys
 //! with the crate's own `Jwk` and `TryFrom<&[u8]>` conversions), the payload must deserialize as an
 //! `OidcToken` (which requires `iss` as a URL, `sub`, `aud` as a single string, `exp` and `iat`),
-//! and `OidcExpUnverified::verify_exp(now)` checks `exp` and `nbf`. The crate compares neither
-//! `iss` nor `aud` with expected values, cannot require `nbf`, `jti` or any other claim, has no
-//! `typ` check and only HS256, RS256 and ES256: a policy that asks for any of these is unsupported
-//! rather than silently weakened. `verify_exp` has no leeway (a documented limit, see the deviation
-//! file). The crate refuses an HMAC secret shorter than 32 bytes when the key is built, so such a
-//! policy is unsupported too. The key is chosen by `kid` from the policy's JWK Set; without a
-//! `kid` every key is tried. Clock: `request`, as `verify_exp` takes the caller's time.
+//! and `OidcExpUnverified::verify_exp(now)` checks `exp` and `nbf`. The crate has only HS256,
+//! RS256 and ES256: any other allowed algorithm is the only thing that makes a policy unsupported.
+//! The checks it lacks are left to show as findings, explained in
+//! `fixtures/backends/compact_jwt.toml`: it compares neither `iss` nor `aud` with expected values,
+//! cannot require `nbf`, `jti` or any other claim, has no `typ` check and no leeway. The crate
+//! refuses an HMAC secret shorter than 32 bytes when the key is built (`JwsHs256Signer`'s
+//! `TryFrom<&[u8]>`): such a key is never trusted, and a token that can only be checked against it
+//! is rejected with the crate's refusal. The key is chosen by `kid` from the policy's JWK Set;
+//! without a `kid` every key is tried. Clock: `request`, as `verify_exp` takes the caller's time.
 
 use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
@@ -34,6 +36,9 @@ enum Key {
     HS256(JwsHs256Signer),
     RS256(JwsRs256Verifier),
     ES256(JwsEs256Verifier),
+    /// An HMAC secret the crate refuses to build a verifier from (shorter than 32 bytes): it is
+    /// never trusted, and checking a token against it fails with the crate's refusal.
+    Refused(String),
 }
 
 impl Key {
@@ -45,22 +50,28 @@ impl Key {
         };
         let refused = |e: JwtError| format!("compact_jwt refuses the {alg} key: {e}");
         Ok(match alg {
-            Alg::HS256 => Key::HS256(
-                JwsHs256Signer::try_from(jwk.secret().unwrap_or_default()).map_err(refused)?,
-            ),
+            Alg::HS256 => match JwsHs256Signer::try_from(jwk.secret().unwrap_or_default()) {
+                Ok(k) => Key::HS256(k),
+                Err(e) => Key::Refused(refused(e)),
+            },
             Alg::RS256 => Key::RS256(JwsRs256Verifier::try_from(&crate_jwk()?).map_err(refused)?),
             Alg::ES256 => Key::ES256(JwsEs256Verifier::try_from(&crate_jwk()?).map_err(refused)?),
             other => return Err(format!("compact_jwt cannot verify {other}")),
         })
     }
 
-    fn verify(&self, token: &OidcUnverified, now: i64) -> Result<(), JwtError> {
+    /// Verifies the token and its `exp` / `nbf`; the error is (reason, the crate's message).
+    fn verify(&self, token: &OidcUnverified, now: i64) -> Result<(), (Reason, String)> {
         let unexpired = match self {
-            Key::HS256(k) => k.verify(token)?,
-            Key::RS256(k) => k.verify(token)?,
-            Key::ES256(k) => k.verify(token)?,
+            Key::HS256(k) => k.verify(token),
+            Key::RS256(k) => k.verify(token),
+            Key::ES256(k) => k.verify(token),
+            Key::Refused(why) => return Err((Reason::Key, why.clone())),
         };
-        unexpired.verify_exp(now).map(drop)
+        unexpired
+            .and_then(|t| t.verify_exp(now))
+            .map(drop)
+            .map_err(|e| (reason(&e), e.to_string()))
     }
 }
 
@@ -133,7 +144,7 @@ impl Validator for Prepared {
             }
         }
         match first_error {
-            Some(e) => Outcome::reject(reason(&e), e.to_string()),
+            Some((why, detail)) => Outcome::reject(why, detail),
             None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
         }
     }
@@ -149,30 +160,12 @@ impl Backend for CompactJwt {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        let mut cannot = Vec::new();
-        if policy.typ.is_some() {
-            cannot.push("check typ".to_string());
-        }
-        if policy.issuer.is_some() {
-            cannot.push("check iss".to_string());
-        }
-        if !policy.audience.is_empty() {
-            cannot.push("check aud".to_string());
-        }
-        // OidcToken makes these claims mandatory; it cannot require any other.
-        let oidc = ["iss", "sub", "aud", "exp", "iat"];
-        for c in &policy.required_claims {
-            if !oidc.contains(&c.as_str()) {
-                cannot.push(format!("require {c:?}"));
-            }
-        }
-        for a in &policy.algorithms {
-            if !matches!(a, Alg::HS256 | Alg::RS256 | Alg::ES256) {
-                cannot.push(format!("verify {a}"));
-            }
-        }
-        if !cannot.is_empty() {
-            return Err(format!("compact_jwt cannot {}", cannot.join(", ")));
+        if let Some(a) = policy
+            .algorithms
+            .iter()
+            .find(|a| !matches!(a, Alg::HS256 | Alg::RS256 | Alg::ES256))
+        {
+            return Err(format!("compact_jwt cannot verify {a}"));
         }
         let mut keys = Vec::new();
         for jwk in &policy.keys {

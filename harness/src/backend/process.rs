@@ -35,6 +35,8 @@ pub struct Process {
     version: String,
     /// Idle adapter processes, shared by every policy (the policy travels in each request).
     pool: Mutex<Vec<Running>>,
+    /// The directory the command runs in; `None`: where the run was started.
+    dir: Option<std::path::PathBuf>,
 }
 
 impl Drop for Process {
@@ -56,7 +58,14 @@ impl Process {
             timeout: Duration::from_secs(5),
             version: "external".into(),
             pool: Mutex::new(Vec::new()),
+            dir: None,
         }
+    }
+
+    /// Runs the command in `dir` (backend files: their commands are relative to the project root).
+    pub fn in_dir(mut self, dir: &std::path::Path) -> Process {
+        self.dir = Some(dir.to_path_buf());
+        self
     }
 
     /// Sets the per-case timeout (default 5 s).
@@ -89,7 +98,7 @@ pub fn declared(root: &std::path::Path) -> crate::Result<Vec<Process>> {
     for name in names {
         let file = crate::judge::BackendFile::load(root, &name)?;
         if let Some(p) = Process::from_file(&name, &file)? {
-            out.push(p);
+            out.push(p.in_dir(root));
         }
     }
     Ok(out)
@@ -199,8 +208,12 @@ struct Running {
 }
 
 impl Running {
-    fn start(command: &[String]) -> Result<Running, String> {
-        let mut child = Command::new(&command[0])
+    fn start(command: &[String], dir: Option<&std::path::Path>) -> Result<Running, String> {
+        let mut cmd = Command::new(&command[0]);
+        if let Some(d) = dir {
+            cmd.current_dir(d);
+        }
+        let mut child = cmd
             .args(&command[1..])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -383,7 +396,7 @@ impl Prepared<'_> {
             }
             let mut running = match reused.take() {
                 Some(r) => r,
-                None => match Running::start(&self.backend.command) {
+                None => match Running::start(&self.backend.command, self.backend.dir.as_deref()) {
                     Ok(r) => r,
                     Err(e) => {
                         outcomes.push(Outcome::Broken(e));

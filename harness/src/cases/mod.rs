@@ -123,8 +123,8 @@
 //! ## alter: operations on the compact token text
 //!
 //! `pad` (append `=` padding to every segment that would have it), `std-alphabet` (`-` → `+`,
-//! `_` → `/`; the forge fails when the token has neither, so add such bytes, e.g. a claim
-//! `"note": "?????"`), `space-in-payload`, `newline-in-payload`, `noncanonical-last` (set the unused
+//! `_` → `/` in the payload segment; the forge fails when it has neither, so add such bytes,
+//! e.g. a claim `"note": "?????"`), `space-in-payload`, `newline-in-payload`, `noncanonical-last` (set the unused
 //! low bits of the last character of the first segment, from the end, whose length is not a
 //! multiple of 4), `drop-signature-segment` (`h.p`), `drop-payload` (`h..s`), `segments:N`
 //! (append or remove `.`-separated segments until there are N; appended ones are copies of the
