@@ -19,7 +19,7 @@
 //! from the policy's JWK Set (secrets built by the crate's own `jwk::JWK`); without a `kid` every
 //! key is tried. Clock: `request`, as `TemporalOptions::now` takes the caller's time.
 
-use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -151,24 +151,17 @@ impl Validator for Prepared {
         if candidates.is_empty() {
             return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
         }
-        let mut first_error = None;
-        for key in candidates {
-            // The header's alg first when the key allows it, so that its error is the one reported.
-            let mut algs = key.algs.clone();
-            algs.sort_by_key(|a| *a != header.registered.algorithm);
-            for alg in algs {
-                match self.check(&jwt, key, alg, now) {
-                    Ok(()) => return Outcome::Accept,
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Outcome::reject(reason(&e, false), e.to_string()),
-            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
-        }
+        first_success(
+            candidates.into_iter().flat_map(|key| {
+                // The header's alg first when the key allows it, so that its error is the one
+                // reported.
+                let mut algs = key.algs.clone();
+                algs.sort_by_key(|a| *a != header.registered.algorithm);
+                algs.into_iter().map(move |alg| (key, alg))
+            }),
+            |(key, alg)| self.check(&jwt, key, alg, now),
+            |e| Outcome::reject(reason(&e, false), e.to_string()),
+        )
     }
 }
 

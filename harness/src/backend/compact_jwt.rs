@@ -17,7 +17,7 @@
 //! is rejected with the crate's refusal. The key is chosen by `kid` from the policy's JWK Set;
 //! without a `kid` every key is tried. Clock: `request`, as `verify_exp` takes the caller's time.
 
-use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -132,21 +132,11 @@ impl Validator for Prepared {
         if candidates.is_empty() {
             return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
         }
-        let mut first_error = None;
-        for (_, keys) in candidates {
-            for key in keys {
-                match key.verify(&unverified, now) {
-                    Ok(()) => return Outcome::Accept,
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        match first_error {
-            Some((why, detail)) => Outcome::reject(why, detail),
-            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
-        }
+        first_success(
+            candidates.into_iter().flat_map(|(_, keys)| keys),
+            |key| key.verify(&unverified, now),
+            |(why, detail)| Outcome::reject(why, detail),
+        )
     }
 }
 

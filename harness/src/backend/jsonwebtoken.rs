@@ -6,7 +6,7 @@
 //! `typ` is unsupported, and the backend reads the system clock. The key is chosen by `kid` from
 //! the policy's JWK Set; without a `kid` every key is tried, as integrators commonly do.
 
-use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::policy::Policy;
 use jsonwebtoken::errors::ErrorKind;
@@ -85,17 +85,13 @@ impl Validator for Prepared {
         if candidates.is_empty() {
             return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
         }
-        let mut first_error = None;
-        for (_, key, validation) in candidates {
-            match jsonwebtoken::decode::<serde_json::Value>(token, key, validation) {
-                Ok(_) => return Outcome::Accept,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        let e = first_error.expect("at least one candidate was tried");
-        Outcome::reject(reason(e.kind()), e.to_string())
+        first_success(
+            candidates,
+            |(_, key, validation)| {
+                jsonwebtoken::decode::<serde_json::Value>(token, key, validation).map(|_| ())
+            },
+            |e| Outcome::reject(reason(e.kind()), e.to_string()),
+        )
     }
 }
 

@@ -20,7 +20,7 @@
 //! length. The key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is
 //! tried. Clock: `request`, through the `TimeOptions` clock function.
 
-use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -196,21 +196,11 @@ impl Validator for Prepared {
         if candidates.is_empty() {
             return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
         }
-        let mut first_error = None;
-        for (_, keys) in candidates {
-            for key in keys {
-                match self.check(&untrusted, key, now) {
-                    Ok(()) => return Outcome::Accept,
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Outcome::reject(reason(&e), e.to_string()),
-            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
-        }
+        first_success(
+            candidates.into_iter().flat_map(|(_, keys)| keys),
+            |key| self.check(&untrusted, key, now),
+            |e| Outcome::reject(reason(&e), e.to_string()),
+        )
     }
 }
 

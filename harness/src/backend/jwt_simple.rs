@@ -15,7 +15,7 @@
 //! audience are not enforced. The key is chosen by `kid` from the policy's JWK Set; without a
 //! `kid` every key is tried. Clock: `request`, through `VerificationOptions::artificial_time`.
 
-use super::{Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -173,21 +173,11 @@ impl Validator for Prepared {
         }
         let mut options = self.options.clone();
         options.artificial_time = Some(UnixTimeStamp::from_secs(now));
-        let mut first_error = None;
-        for (_, keys) in candidates {
-            for key in keys {
-                match key.verify(token, options.clone()) {
-                    Ok(()) => return Outcome::Accept,
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-        }
-        match first_error {
-            Some(e) => Outcome::reject(reason(&e, false), e.to_string()),
-            None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
-        }
+        first_success(
+            candidates.into_iter().flat_map(|(_, keys)| keys),
+            |key| key.verify(token, options.clone()),
+            |e| Outcome::reject(reason(&e, false), e.to_string()),
+        )
     }
 }
 

@@ -142,6 +142,29 @@ pub trait Backend: Send + Sync {
     }
 }
 
+/// Tries each candidate key in turn, as integrators commonly do once the `kid` has narrowed the
+/// key set (or without a `kid`, over every key): the first that verifies accepts; otherwise the
+/// first error is the one reported, mapped by `reject`; no candidate at all is a `key` rejection.
+pub fn first_success<C, E>(
+    candidates: impl IntoIterator<Item = C>,
+    mut verify: impl FnMut(C) -> Result<(), E>,
+    reject: impl FnOnce(E) -> Outcome,
+) -> Outcome {
+    let mut first_error = None;
+    for c in candidates {
+        match verify(c) {
+            Ok(()) => return Outcome::Accept,
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => reject(e),
+        None => Outcome::reject(Reason::Key, "no trusted key fits an allowed algorithm"),
+    }
+}
+
 /// Makes a built-in backend.
 type Constructor = fn() -> Box<dyn Backend>;
 
