@@ -5,7 +5,7 @@
 //! with `ValidationOptions::default()` (`verify_exp` on), requires an `exp` in the future. That is
 //! all: the leeway is a private field fixed at 0, and there is no nbf, issuer, audience,
 //! required-claim or typ check (the crate's `verify_iss`, `verify_aud`, `verify_not_before` are
-//! `unimplemented!()` stubs that nothing calls). The adapter applies none of the missing checks
+//! stubs that panic as unimplemented and that nothing calls). The adapter applies none of the missing checks
 //! itself; the findings that follow are listed in fixtures/backends/frank_jwt.toml. A policy
 //! requiring a typ, or allowing PS256/384/512 or EdDSA (which the crate lacks), is unsupported.
 //! One key per allowed algorithm and trusted key that fits it: the HMAC secret, or the public key
