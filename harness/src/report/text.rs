@@ -128,21 +128,39 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
         }
     }
     let names: Vec<&str> = report.backends.iter().map(|b| b.name.as_str()).collect();
-    let col = names.iter().map(|n| n.len()).max().unwrap_or(0).max(18);
+    let cells: Vec<Vec<String>> = families
+        .iter()
+        .map(|f| {
+            names
+                .iter()
+                .map(|n| {
+                    let rows: Vec<&ResultRow> = report
+                        .results
+                        .iter()
+                        .filter(|r| &r.family == f && r.backend == *n)
+                        .collect();
+                    cell(&rows)
+                })
+                .collect()
+        })
+        .collect();
+    // Every column as wide as its widest cell, so the matrix stays aligned.
+    let col = names
+        .iter()
+        .map(|n| n.len())
+        .chain(cells.iter().flatten().map(|c| c.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .max(7);
     let _ = write!(out, "{:18}", "family");
     for n in &names {
         let _ = write!(out, " {n:>col$}");
     }
     out.push('\n');
-    for f in &families {
+    for (f, row) in families.iter().zip(&cells) {
         let _ = write!(out, "{f:18}");
-        for n in &names {
-            let rows: Vec<&ResultRow> = report
-                .results
-                .iter()
-                .filter(|r| &r.family == f && r.backend == *n)
-                .collect();
-            let _ = write!(out, " {:>col$}", cell(&rows));
+        for c in row {
+            let _ = write!(out, " {c:>col$}");
         }
         out.push('\n');
     }
