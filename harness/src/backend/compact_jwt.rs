@@ -17,7 +17,7 @@
 //! is rejected with the crate's refusal. The key is chosen by `kid` from the policy's JWK Set;
 //! without a `kid` every key is tried. Clock: `request`, as `verify_exp` takes the caller's time.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -121,19 +121,12 @@ impl Validator for Prepared {
         };
         let now = i64::try_from(now).unwrap_or(i64::MAX);
         let kid = compact_jwt_crate::traits::JwsVerifiable::kid(&unverified);
-        let candidates: Vec<_> = match kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|(k, _)| k.as_deref() == Some(kid))
-                .collect(),
-            None => self.keys.iter().collect(),
+        let candidates = match select_by_kid(&self.keys, kid) {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
         };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
         first_success(
-            candidates.into_iter().flat_map(|(_, keys)| keys),
+            candidates.into_iter().flatten(),
             |key| key.verify(&unverified, now),
             |(why, detail)| Outcome::reject(why, detail),
         )

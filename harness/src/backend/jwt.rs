@@ -18,7 +18,7 @@
 //! from the policy's JWK Set; without a `kid` every key is tried. Clock: `system`, as the crate
 //! reads no time at all.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, KeyType};
 use crate::policy::Policy;
@@ -119,19 +119,12 @@ impl Validator for Prepared {
                 header.algorithm
             ));
         }
-        let candidates: Vec<_> = match &header.key_id {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
-                .collect(),
-            None => self.keys.iter().collect(),
+        let candidates = match select_by_kid(&self.keys, header.key_id.as_deref()) {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
         };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
         first_success(
-            candidates.into_iter().flat_map(|(_, keys)| keys),
+            candidates.into_iter().flatten(),
             |key| key.verify(token).map(|_| ()),
             |e| Outcome::reject(reason(&e), e.to_string()),
         )

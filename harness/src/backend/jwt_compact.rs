@@ -20,7 +20,7 @@
 //! length. The key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is
 //! tried. Clock: `request`, through the `TimeOptions` clock function.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -185,19 +185,12 @@ impl Validator for Prepared {
         else {
             return Outcome::Broken(format!("now {now} is out of range"));
         };
-        let candidates: Vec<_> = match &untrusted.header().key_id {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
-                .collect(),
-            None => self.keys.iter().collect(),
+        let candidates = match select_by_kid(&self.keys, untrusted.header().key_id.as_deref()) {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
         };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
         first_success(
-            candidates.into_iter().flat_map(|(_, keys)| keys),
+            candidates.into_iter().flatten(),
             |key| self.check(&untrusted, key, now),
             |e| Outcome::reject(reason(&e), e.to_string()),
         )

@@ -15,7 +15,7 @@
 //! audience are not enforced. The key is chosen by `kid` from the policy's JWK Set; without a
 //! `kid` every key is tried. Clock: `request`, through `VerificationOptions::artificial_time`.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
@@ -160,21 +160,14 @@ impl Validator for Prepared {
             Ok(m) => m,
             Err(e) => return Outcome::reject(reason(&e, true), e.to_string()),
         };
-        let candidates: Vec<_> = match metadata.key_id() {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|(k, _)| k.as_deref() == Some(kid))
-                .collect(),
-            None => self.keys.iter().collect(),
+        let candidates = match select_by_kid(&self.keys, metadata.key_id()) {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
         };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
         let mut options = self.options.clone();
         options.artificial_time = Some(UnixTimeStamp::from_secs(now));
         first_success(
-            candidates.into_iter().flat_map(|(_, keys)| keys),
+            candidates.into_iter().flatten(),
             |key| key.verify(token, options.clone()),
             |e| Outcome::reject(reason(&e, false), e.to_string()),
         )

@@ -142,6 +142,26 @@ pub trait Backend: Send + Sync {
     }
 }
 
+/// The keys a token's `kid` selects from `(kid, key)` pairs: those with that kid, or every key
+/// when the token has none. An empty selection is the `key` rejection, returned as `Err`.
+pub fn select_by_kid<'k, T>(
+    keys: &'k [(Option<String>, T)],
+    kid: Option<&str>,
+) -> Result<Vec<&'k T>, Outcome> {
+    let selected: Vec<&T> = keys
+        .iter()
+        .filter(|(k, _)| kid.is_none() || k.as_deref() == kid)
+        .map(|(_, key)| key)
+        .collect();
+    if selected.is_empty() {
+        return Err(Outcome::reject(
+            Reason::Key,
+            "no key in the JWK Set has this kid",
+        ));
+    }
+    Ok(selected)
+}
+
 /// Tries each candidate key in turn, as integrators commonly do once the `kid` has narrowed the
 /// key set (or without a `kid`, over every key): the first that verifies accepts; otherwise the
 /// first error is the one reported, mapped by `reject`; no candidate at all is a `key` rejection.
