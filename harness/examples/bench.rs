@@ -2,9 +2,9 @@
 //! the wall time of the whole default suite, and where the time goes.
 
 use jwt_harness::backend::{self, Backend, BackendInfo, Outcome, Validator};
+use jwt_harness::deviations::BackendFile;
 use jwt_harness::forge::{forge_all, Attackers, ForgeConfig};
 use jwt_harness::jose::stats;
-use jwt_harness::judge::BackendFile;
 use jwt_harness::policy::{self, Policy};
 use jwt_harness::run::{self, Entry, RunConfig};
 use jwt_harness::{cases, project_root};
@@ -59,7 +59,7 @@ fn main() {
     let policies = policy::load_defaults(&root).expect("policies");
     let attackers = Attackers::load(&root).expect("attacker keys");
     let arcs: Vec<Arc<Policy>> = policies.iter().cloned().map(Arc::new).collect();
-    let threads = run::thread_count();
+    let threads = jwt_harness::par::thread_count();
     println!(
         "jwt-harness bench: {} cases, {} policies, {threads} threads, release build",
         catalog.cases.len(),
@@ -109,7 +109,7 @@ fn main() {
         let b = backend::builtin(name).expect("built in");
         let validators: Vec<_> = arcs.iter().map(|p| b.prepare(p)).collect();
         let t = Instant::now();
-        let outcomes = run::parallel_map(&forged.instances, |inst| {
+        let outcomes = jwt_harness::par::parallel_map(&forged.instances, |inst| {
             let i = arcs
                 .iter()
                 .position(|p| p.name == inst.policy.name)

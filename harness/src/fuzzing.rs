@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 
 fn policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
-    POLICIES
-        .get_or_init(|| crate::policy::load_defaults(&crate::project_root()).unwrap_or_default())
+    POLICIES.get_or_init(|| {
+        crate::policy::load_defaults(&crate::fixtures::project_root()).unwrap_or_default()
+    })
 }
 
 /// Any bytes as a token, under every default policy: the oracle must answer without panicking,

@@ -1,11 +1,8 @@
-//! The judge: expectation × outcome → finding, exactly as DESIGN.md's table, plus the known
-//! deviations a backend file declares.
+//! The judge: expectation × outcome → finding, exactly as DESIGN.md's table, and the `--fail-on`
+//! threshold. Known deviations live in [`crate::deviations`].
 
 use crate::backend::Outcome;
 use crate::cases::{Expect, Reason, Severity};
-use crate::{Error, Result};
-use serde::Deserialize;
-use std::path::Path;
 
 /// The classification of one result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,110 +97,6 @@ impl FailOn {
     }
 }
 
-/// A known, accepted deviation of a backend, with the reason it is accepted.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Deviation {
-    /// A glob over `family/name` (`*` and `?`).
-    pub case: String,
-    /// A glob over the policy name; default `*`.
-    #[serde(default = "star")]
-    pub policy: String,
-    /// The finding it explains: `unsafe`, `strict`, `reason`, `unsupported`, or `broken` for a
-    /// library that panics on a token in process (a robustness bug of the library, recorded with
-    /// its reason; a broken adapter or harness is never a deviation).
-    pub finding: String,
-    /// Why it is accepted: a documented default, a known CVE class, a missing feature.
-    pub reason: String,
-}
-
-fn star() -> String {
-    "*".into()
-}
-
-/// A backend file: `fixtures/backends/NAME.toml`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BackendFile {
-    /// Free text about the backend.
-    #[serde(default)]
-    pub about: String,
-    /// For external backends: the command line.
-    #[serde(default)]
-    pub command: Vec<String>,
-    /// For external backends: `request` or `system`.
-    pub clock: Option<String>,
-    /// For external backends: the library and version, for reports.
-    pub version: Option<String>,
-    /// Known deviations.
-    #[serde(default, rename = "deviation")]
-    pub deviations: Vec<Deviation>,
-}
-
-impl BackendFile {
-    /// Reads `fixtures/backends/NAME.toml` under `root`; a missing file is an empty one.
-    pub fn load(root: &Path, name: &str) -> Result<BackendFile> {
-        let path = root.join("fixtures/backends").join(format!("{name}.toml"));
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BackendFile::default()),
-            Err(e) => {
-                return Err(Error::Config(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )))
-            }
-        };
-        let file: BackendFile = toml::from_str(&text)
-            .map_err(|e| Error::Config(format!("{}: {}", path.display(), e.message().trim())))?;
-        for d in &file.deviations {
-            if !["unsafe", "strict", "reason", "unsupported", "broken"]
-                .contains(&d.finding.as_str())
-            {
-                return Err(Error::Config(format!(
-                    "{}: deviation {:?} has unknown finding {:?}",
-                    path.display(),
-                    d.case,
-                    d.finding
-                )));
-            }
-            if d.reason.trim().is_empty() {
-                return Err(Error::Config(format!(
-                    "{}: deviation {:?} needs a reason",
-                    path.display(),
-                    d.case
-                )));
-            }
-        }
-        Ok(file)
-    }
-}
-
-/// Matches `*` (any run) and `?` (one character) globs.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star_p, mut star_t) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star_p = Some(pi);
-            star_t = ti;
-            pi += 1;
-        } else if let Some(sp) = star_p {
-            pi = sp + 1;
-            star_t += 1;
-            ti = star_t;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,14 +141,5 @@ mod tests {
         assert!(FailOn::Strict.fails(Finding::Strict, Severity::Low));
         assert!(!FailOn::Never.fails(Finding::Broken, Severity::Low));
         assert!(FailOn::parse("bogus").is_none());
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob("time/*", "time/exp-past"));
-        assert!(glob("*", ""));
-        assert!(glob("a?c", "abc"));
-        assert!(!glob("time/*", "claims/iss"));
-        assert!(glob("*/exp-*-string", "time/exp-type-string"));
     }
 }

@@ -4,8 +4,9 @@ use anyhow::{bail, Context};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use jwt_harness::backend::{self, Backend};
 use jwt_harness::cases::{self, Case};
+use jwt_harness::deviations::BackendFile;
 use jwt_harness::forge::{self, Attackers};
-use jwt_harness::judge::{BackendFile, FailOn};
+use jwt_harness::judge::FailOn;
 use jwt_harness::oracle::{self, Verdict};
 use jwt_harness::policy::{self, Policy};
 use jwt_harness::run::{self, Entry, RunConfig};
@@ -276,7 +277,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             Ok(if diagnosis.accepted() { 0 } else { 1 })
         }
         Command::GenFixtures => {
-            let written = jwt_harness::fixtures::generate(&root.join("fixtures/keys"))?;
+            let written = jwt_harness::keygen::generate(&root.join("fixtures/keys"))?;
             println!("wrote {} test-only keys to fixtures/keys", written.len());
             Ok(0)
         }
@@ -437,7 +438,7 @@ fn cmd_run(
         (families.is_empty() || families.contains(&c.family))
             && glob
                 .as_deref()
-                .is_none_or(|g| jwt_harness::judge::glob(g, &c.id))
+                .is_none_or(|g| jwt_harness::deviations::glob(g, &c.id))
     };
     let config = RunConfig {
         now: args.now,

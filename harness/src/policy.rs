@@ -22,8 +22,8 @@
 //! ([`Policy::protocol_json`]). A policy whose keys cannot sign (a real gateway's public JWKS)
 //! still runs every case that does not need a trusted signature.
 
+use crate::error::{Error, Result};
 use crate::jose::{Alg, Jwk, Jwks, KeyType};
-use crate::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -3,62 +3,14 @@
 
 use crate::backend::{Backend, BackendInfo, BatchItem, Clock, Outcome};
 use crate::cases::{Case, Catalog};
+use crate::deviations::BackendFile;
 use crate::forge::{forge_all, Attackers, ForgeConfig, Forged, Instance};
-use crate::judge::{self, BackendFile, Finding};
+use crate::judge::{self, Finding};
+use crate::par::{parallel_map, thread_count};
 use crate::policy::Policy;
 use crate::report::{Report, ResultRow, StaleDeviation};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-
-/// Worker threads: `$JWT_HARNESS_THREADS`, else one per core.
-pub fn thread_count() -> usize {
-    std::env::var("JWT_HARNESS_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-}
-
-/// Maps `f` over `items` on all cores, keeping the order of `items`.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = thread_count().min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
-    // Work stealing by index: cheap items do not leave a thread idle behind an expensive chunk.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
-    slots.resize_with(items.len(), || None);
-    let slots = std::sync::Mutex::new(slots);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= items.len() {
-                        break;
-                    }
-                    local.push((i, f(&items[i])));
-                }
-                let mut slots = slots.lock().unwrap_or_else(|p| p.into_inner());
-                for (i, r) in local {
-                    slots[i] = Some(r);
-                }
-            });
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every index was processed"))
-        .collect()
-}
 
 /// Run settings.
 #[derive(Debug, Clone, Default)]
@@ -310,13 +262,7 @@ fn run_batches(
 }
 
 fn known_deviation(file: &BackendFile, inst: &Instance, finding: Finding) -> Option<String> {
-    file.deviations
-        .iter()
-        .find(|d| {
-            d.finding == finding.name()
-                && judge::glob(&d.case, &inst.case.id)
-                && judge::glob(&d.policy, &inst.policy.name)
-        })
+    file.known(&inst.case.id, &inst.policy.name, finding.name())
         .map(|d| d.reason.clone())
 }
 
@@ -325,15 +271,12 @@ fn stale_deviations(
     info: &BackendInfo,
     rows: &[ResultRow],
 ) -> Vec<StaleDeviation> {
-    file.deviations
+    let results: Vec<(&str, &str, &str)> = rows
         .iter()
-        .filter(|d| {
-            let ran: Vec<&ResultRow> = rows
-                .iter()
-                .filter(|r| judge::glob(&d.case, &r.case) && judge::glob(&d.policy, &r.policy))
-                .collect();
-            !ran.is_empty() && !ran.iter().any(|r| r.finding.name() == d.finding)
-        })
+        .map(|r| (r.case.as_str(), r.policy.as_str(), r.finding.name()))
+        .collect();
+    file.stale(&results)
+        .into_iter()
         .map(|d| StaleDeviation {
             backend: info.name.clone(),
             case: d.case.clone(),
@@ -351,69 +294,5 @@ pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
         s.clone()
     } else {
         "unknown panic".into()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::judge::Deviation;
-
-    fn row(case: &str, finding: Finding) -> ResultRow {
-        ResultRow {
-            backend: "b".into(),
-            policy: "p".into(),
-            case: case.into(),
-            family: case.split('/').next().unwrap_or("").into(),
-            description: String::new(),
-            expect: crate::cases::Expect::Reject,
-            expect_reason: None,
-            outcome: Outcome::Accept,
-            finding,
-            severity: crate::cases::Severity::High,
-            known: None,
-            token_id: String::new(),
-        }
-    }
-
-    fn deviation(case: &str, finding: &str) -> Deviation {
-        Deviation {
-            case: case.into(),
-            policy: "*".into(),
-            finding: finding.into(),
-            reason: "because".into(),
-        }
-    }
-
-    #[test]
-    fn deviations_that_no_longer_occur_are_stale() {
-        let file = BackendFile {
-            deviations: vec![
-                deviation("time/iat-*", "unsafe"),
-                deviation("time/exp-*", "unsafe"),
-                deviation("claims/*", "unsafe"),
-            ],
-            ..BackendFile::default()
-        };
-        let info = BackendInfo {
-            name: "b".into(),
-            version: "1".into(),
-            clock: Clock::Request,
-        };
-        let rows = vec![
-            row("time/iat-string", Finding::Unsafe),
-            row("time/exp-string", Finding::Pass),
-        ];
-        let stale = stale_deviations(&file, &info, &rows);
-        // iat still occurs; exp ran and passed: stale; claims did not run at all: not judged.
-        assert_eq!(stale.len(), 1);
-        assert_eq!(stale[0].case, "time/exp-*");
-    }
-
-    #[test]
-    fn parallel_map_keeps_order() {
-        let items: Vec<u32> = (0..1000).collect();
-        let out = parallel_map(&items, |x| x * 2);
-        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
     }
 }

@@ -5,12 +5,8 @@
 //! backends that link system libraries (cargo feature `system-backends`) and the external
 //! adapters of `adapters/`, which `adapters/setup.sh` installs under `target/adapters/` first.
 
-use crate::util::{cmd, run as run_cmd};
+use crate::util::{cargo_bin, cmd, install_system_packages, run as run_cmd};
 use anyhow::{bail, Result};
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
-}
 
 /// Runs the task.
 pub fn run(args: &[String]) -> Result<()> {
@@ -23,7 +19,7 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("unknown argument {bad:?} (conformance takes --all and --update)");
     }
     let features: &[&str] = if all {
-        crate::ci::install_system_packages()?;
+        install_system_packages()?;
         run_cmd(cmd("bash", &["adapters/setup.sh"]))?;
         &["--features", "jwt-harness/system-backends"]
     } else {

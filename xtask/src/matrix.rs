@@ -8,6 +8,8 @@
 
 use crate::util::root;
 use anyhow::{bail, Context, Result};
+use jwt_harness::cases::load_dir;
+use jwt_harness::deviations::BackendFile;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -80,62 +82,24 @@ fn read_snapshots() -> Result<BTreeMap<String, Vec<Row>>> {
     Ok(by_backend)
 }
 
-fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.starts_with(head)
-                && (0..=text.len() - head.len()).any(|i| {
-                    text.is_char_boundary(head.len() + i) && glob(tail, &text[head.len() + i..])
-                })
-        }
-    }
-}
-
 /// The reason a backend file gives for a known finding.
 fn deviation_reason(backend: &str, row: &Row) -> Option<String> {
-    let path = root()
-        .join("fixtures/backends")
-        .join(format!("{backend}.toml"));
-    let table: toml::Table = std::fs::read_to_string(path).ok()?.parse().ok()?;
-    let devs = table.get("deviation")?.as_array()?;
-    devs.iter().find_map(|d| {
-        let t = d.as_table()?;
-        let case = t.get("case")?.as_str()?;
-        let policy = t.get("policy").and_then(|p| p.as_str()).unwrap_or("*");
-        let finding = t.get("finding")?.as_str()?;
-        (finding == row.finding && glob(case, &row.case) && glob(policy, &row.policy))
-            .then(|| t.get("reason")?.as_str().map(str::to_string))
-            .flatten()
-    })
+    let file = BackendFile::load(&root(), backend).ok()?;
+    file.known(&row.case, &row.policy, &row.finding)
+        .map(|d| d.reason.clone())
 }
 
 /// Case descriptions and severities from the catalog.
 fn catalog() -> Result<BTreeMap<String, (String, String)>> {
-    let mut out = BTreeMap::new();
-    let dir = root().join("fixtures/cases");
-    for e in std::fs::read_dir(&dir)? {
-        let path = e?.path();
-        let Some(family) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        let table: toml::Table = std::fs::read_to_string(&path)?
-            .parse()
-            .with_context(|| format!("{}", path.display()))?;
-        for c in table
-            .get("case")
-            .and_then(|c| c.as_array())
-            .into_iter()
-            .flatten()
-        {
-            let get = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            out.insert(
-                format!("{family}/{}", get("name")),
-                (get("description"), get("severity")),
-            );
-        }
-    }
-    Ok(out)
+    let catalog = load_dir(&root().join("fixtures/cases"))?;
+    Ok(catalog
+        .cases
+        .into_iter()
+        .map(|c| {
+            let severity = c.severity.map(|s| s.name()).unwrap_or("").to_string();
+            (c.id, (c.description, severity))
+        })
+        .collect())
 }
 
 struct Cell {

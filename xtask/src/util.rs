@@ -1,4 +1,5 @@
-//! Running commands from the repository root.
+//! Helpers the tasks share: the repository root, running commands from it, the cargo binary, and
+//! installing the Debian packages the system-library backends need.
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -34,8 +35,37 @@ pub fn run(mut c: Command) -> Result<()> {
 
 /// Runs cargo with arguments and fails unless it exits 0.
 pub fn cargo(args: &[&str]) -> Result<()> {
-    run(cmd(
-        &std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
-        args,
-    ))
+    run(cmd(&cargo_bin(), args))
+}
+
+/// The cargo that runs this task (`$CARGO`), else `cargo` from the PATH.
+pub fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Debian packages the system-library backends need (OpenSSL headers, pkg-config). The adapters
+/// in other languages install their own under `target/adapters/` (see adapters/setup.sh).
+const PACKAGES: &[&str] = &["libssl-dev", "pkg-config"];
+
+/// Installs the missing Debian packages (CI runs as root; elsewhere this needs sudo rights).
+pub fn install_system_packages() -> Result<()> {
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            !cmd("dpkg", &["-s", p])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    run(cmd("apt-get", &["update", "-qq"]))?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(&missing);
+    let mut c = cmd("apt-get", &args);
+    c.env("DEBIAN_FRONTEND", "noninteractive");
+    run(c)
 }

@@ -83,10 +83,10 @@ impl Process {
 
 /// The external backends declared in `fixtures/backends/*.toml` (files with a `command`), in
 /// file-name order.
-pub fn declared(root: &std::path::Path) -> crate::Result<Vec<Process>> {
+pub fn declared(root: &std::path::Path) -> crate::error::Result<Vec<Process>> {
     let dir = root.join("fixtures/backends");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|e| crate::Error::Config(format!("cannot read {}: {e}", dir.display())))?
+        .map_err(|e| crate::error::Error::Config(format!("cannot read {}: {e}", dir.display())))?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let p = e.path();
@@ -96,7 +96,7 @@ pub fn declared(root: &std::path::Path) -> crate::Result<Vec<Process>> {
     names.sort();
     let mut out = Vec::new();
     for name in names {
-        let file = crate::judge::BackendFile::load(root, &name)?;
+        let file = crate::deviations::BackendFile::load(root, &name)?;
         if let Some(p) = Process::from_file(&name, &file)? {
             out.push(p.in_dir(root));
         }
@@ -108,8 +108,8 @@ impl Process {
     /// The backend a backend file declares, if it has a `command`.
     pub fn from_file(
         name: &str,
-        file: &crate::judge::BackendFile,
-    ) -> crate::Result<Option<Process>> {
+        file: &crate::deviations::BackendFile,
+    ) -> crate::error::Result<Option<Process>> {
         if file.command.is_empty() {
             return Ok(None);
         }
@@ -117,7 +117,7 @@ impl Process {
             Some("request") => Clock::Request,
             Some("system") => Clock::System,
             other => {
-                return Err(crate::Error::Config(format!(
+                return Err(crate::error::Error::Config(format!(
                     "fixtures/backends/{name}.toml: clock must be \"system\" or \"request\", not {other:?}"
                 )))
             }

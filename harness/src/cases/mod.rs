@@ -137,7 +137,9 @@
 //! they never silently produce a different token.
 
 mod load;
+mod ops;
 mod recipe;
 
 pub use load::{load_catalog, load_dir, parse_family, Catalog};
-pub use recipe::{Case, Expect, Reason, Requires, Severity};
+pub use ops::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
+pub use recipe::{Case, Expect, Reason, Requires, Severity, ALL_REASONS};

@@ -1,5 +1,6 @@
 //! The typed form of one case, as read from a case file (see the module docs for the format).
 
+use super::ops::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 use serde::{Deserialize, Serialize};
 
 /// What a strict validator must do with a case's token.
@@ -134,7 +135,7 @@ impl Severity {
 #[serde(deny_unknown_fields)]
 pub struct Requires {
     /// `rsa`, `ec`, `okp`, `oct` or `asymmetric`.
-    pub key_type: Option<String>,
+    pub key_type: Option<KeyTypeReq>,
     /// Exactly this many trusted keys fit the signing alg.
     pub keys_for_alg: Option<usize>,
     /// At least this many trusted keys fit the signing alg.
@@ -187,8 +188,8 @@ pub struct Case {
     pub tags: Vec<String>,
     /// Header alg and signing alg.
     pub alg: Option<String>,
-    /// Which key signs.
-    pub key: Option<String>,
+    /// Which key signs (default: [`KeyChoice::Policy`]).
+    pub key: Option<KeyChoice>,
     /// Merged over the default header.
     pub header: Option<String>,
     /// Removed from the default header.
@@ -208,19 +209,19 @@ pub struct Case {
     /// Literal second segment.
     pub claims_segment: Option<String>,
     /// HMAC keyed with public key material.
-    pub hmac_key: Option<String>,
+    pub hmac_key: Option<HmacKey>,
     /// Operations on the signature bytes.
     #[serde(default)]
-    pub signature: Vec<String>,
+    pub signature: Vec<SigOp>,
     /// Merged into the header after signing.
     pub tamper_header: Option<String>,
     /// Merged into the claims after signing.
     pub tamper_claims: Option<String>,
     /// Operations on the compact text.
     #[serde(default)]
-    pub alter: Vec<String>,
+    pub alter: Vec<AlterOp>,
     /// A variant of the policy's key set.
-    pub trust: Option<String>,
+    pub trust: Option<Trust>,
     /// Applicability.
     #[serde(default)]
     pub requires: Requires,

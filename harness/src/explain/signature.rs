@@ -263,44 +263,15 @@ fn parts_iss(parts: &Parts) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The public encodings an alg-confusion attack keys HMAC with.
-fn public_encodings(k: &Jwk) -> Vec<(&'static str, Vec<u8>)> {
-    let mut v = Vec::new();
-    if k.key_type() == KeyType::Oct {
-        return v;
-    }
-    if let Some(p) = k.pem_spki() {
-        v.push((
-            "SubjectPublicKeyInfo PEM without its final newline",
-            p.trim_end().as_bytes().to_vec(),
-        ));
-        v.push((
-            "SubjectPublicKeyInfo PEM with CRLF line ends",
-            p.replace('\n', "\r\n").into_bytes(),
-        ));
-        v.push(("SubjectPublicKeyInfo PEM", p.into_bytes()));
-    }
-    if let Some(p) = k.pem_pkcs1() {
-        v.push(("PKCS#1 PEM", p.into_bytes()));
-    }
-    if let Some(der) = k.der_spki() {
-        v.push(("SubjectPublicKeyInfo DER", der));
-    }
-    v.push(("JWK JSON text", k.public_json().to_string().into_bytes()));
-    if let Some(m) = k.modulus() {
-        v.push(("raw modulus", m));
-    }
-    if let Some(p) = k.ec_point() {
-        v.push(("raw public point", p));
-    }
-    v
-}
-
 fn hmac_checks(d: &mut Diag, alg: Alg, msg: &[u8], sig: &[u8], cands: &[&Jwk]) -> bool {
     let policy = d.policy;
     let mut explained = false;
     'keys: for k in policy.keys.iter().chain(policy.retired.iter()) {
-        for (enc, bytes) in public_encodings(k) {
+        for encoding in jose::PublicEncoding::ALL {
+            let Some(bytes) = encoding.bytes(k) else {
+                continue;
+            };
+            let enc = encoding.label();
             if jalg::constant_time_eq(&jalg::hmac(alg.hash(), &bytes, msg), sig) {
                 let kid = kid_name(k);
                 d.attack(
@@ -405,9 +376,8 @@ fn ecdsa_checks(d: &mut Diag, alg: Alg, msg: &[u8], sig: &[u8], cands: &[&Jwk]) 
         }
         return false;
     }
-    if let Some((r, s)) = parse_der(sig) {
-        let r = strip_zeros(r);
-        let s = strip_zeros(s);
+    if let Some((r, s)) = jose::der::parse_ecdsa_signature(sig) {
+        let (r, s) = (r.as_slice(), s.as_slice());
         if r.is_empty() && s.is_empty() {
             psychic(d);
             return true;
@@ -453,49 +423,4 @@ fn ecdsa_checks(d: &mut Diag, alg: Alg, msg: &[u8], sig: &[u8], cands: &[&Jwk]) 
         "the signature is truncated or padded: send the token exactly as issued",
     );
     true
-}
-
-fn strip_zeros(x: &[u8]) -> &[u8] {
-    let i = x.iter().position(|&b| b != 0).unwrap_or(x.len());
-    &x[i..]
-}
-
-/// One DER TLV: tag, body, rest.
-fn der_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *b.first()?;
-    let l0 = *b.get(1)?;
-    let (len, head) = match l0 {
-        0..=0x7f => (usize::from(l0), 2),
-        0x81 => (usize::from(*b.get(2)?), 3),
-        0x82 => ((usize::from(*b.get(2)?) << 8) | usize::from(*b.get(3)?), 4),
-        _ => return None,
-    };
-    let body = b.get(head..head + len)?;
-    Some((tag, body, &b[head + len..]))
-}
-
-/// An ECDSA-Sig-Value (SEQUENCE { r INTEGER, s INTEGER }).
-fn parse_der(sig: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (tag, body, rest) = der_tlv(sig)?;
-    if tag != 0x30 || !rest.is_empty() {
-        return None;
-    }
-    let (t1, r, rest) = der_tlv(body)?;
-    let (t2, s, rest) = der_tlv(rest)?;
-    (t1 == 2 && t2 == 2 && rest.is_empty()).then_some((r, s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn der() {
-        assert_eq!(
-            parse_der(&[0x30, 6, 2, 1, 5, 2, 1, 7]),
-            Some((&[5u8][..], &[7u8][..]))
-        );
-        assert_eq!(parse_der(&[0x30, 0x82]), None);
-        assert_eq!(parse_der(&[0x30, 0x82, 0xff, 0xff]), None);
-    }
 }

@@ -5,11 +5,14 @@
 
 pub mod alg;
 pub mod b64;
+pub mod der;
+pub mod encodings;
 pub mod json;
 pub mod jwk;
 pub mod stats;
 
 pub use alg::{Alg, CryptoError, Hash};
+pub use encodings::PublicEncoding;
 pub use jwk::{Curve, Jwk, Jwks, KeyError, KeyType};
 
 /// A short, safe-to-print fingerprint of some bytes: the first 8 hex digits of their SHA-256.

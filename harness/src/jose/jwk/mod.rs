@@ -1,6 +1,9 @@
 //! Keys: JWK and JWK Set (RFC 7517, RFC 7518 §6, RFC 8037) and PEM, for every key type the
 //! algorithms need, with the public encodings the alg-confusion attacks key HMAC with.
 
+mod export;
+mod make;
+
 use super::b64;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey, LineEnding};
@@ -312,64 +315,6 @@ impl Jwk {
         })
     }
 
-    /// Reads a PEM key: SPKI or PKCS#1 public keys, PKCS#8 or PKCS#1 private keys.
-    pub fn from_pem(pem: &str, kid: Option<&str>, alg: Option<&str>) -> Result<Jwk, KeyError> {
-        let material = if let Ok(k) = rsa::PrivateKey::from_pkcs8_pem(pem) {
-            KeyMaterial::Rsa {
-                public: k.to_public_key(),
-                private: Some(k),
-            }
-        } else if let Ok(k) = rsa::PrivateKey::from_pkcs1_pem(pem) {
-            KeyMaterial::Rsa {
-                public: k.to_public_key(),
-                private: Some(k),
-            }
-        } else if let Ok(k) = rsa::PublicKey::from_public_key_pem(pem) {
-            KeyMaterial::Rsa {
-                public: k,
-                private: None,
-            }
-        } else if let Ok(k) = rsa::PublicKey::from_pkcs1_pem(pem) {
-            KeyMaterial::Rsa {
-                public: k,
-                private: None,
-            }
-        } else if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_pem(pem) {
-            ec_private(EcPrivate::P256(k))
-        } else if let Ok(k) = p384::ecdsa::SigningKey::from_pkcs8_pem(pem) {
-            ec_private(EcPrivate::P384(k))
-        } else if let Ok(k) = p521::ecdsa::SigningKey::from_pkcs8_pem(pem) {
-            ec_private(EcPrivate::P521(k))
-        } else if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-            ec_public(Curve::P256, EcPublic::P256(k))
-        } else if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-            ec_public(Curve::P384, EcPublic::P384(k))
-        } else if let Ok(k) = p521::ecdsa::VerifyingKey::from_public_key_pem(pem) {
-            ec_public(Curve::P521, EcPublic::P521(k))
-        } else if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_pem(pem) {
-            KeyMaterial::Ed {
-                public: k.verifying_key(),
-                private: Some(k),
-            }
-        } else if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-            KeyMaterial::Ed {
-                public: k,
-                private: None,
-            }
-        } else {
-            return Err(err(
-                "not a PEM key this tool reads (SPKI, PKCS#1 or PKCS#8; RSA, P-256/384/521, Ed25519)",
-            ));
-        };
-        Ok(Jwk {
-            kid: kid.map(str::to_string),
-            alg: alg.map(str::to_string),
-            use_: Some("sig".into()),
-            key_ops: None,
-            material,
-        })
-    }
-
     /// A shared secret as an `oct` key.
     pub fn from_secret(secret: &[u8], kid: Option<&str>, alg: Option<&str>) -> Jwk {
         Jwk {
@@ -379,66 +324,6 @@ impl Jwk {
             key_ops: None,
             material: KeyMaterial::Oct(secret.to_vec()),
         }
-    }
-
-    /// A new random key for `gen-fixtures` (never called at run time).
-    pub fn generate(kty: KeyType, param: usize, kid: &str, alg: &str) -> Result<Jwk, KeyError> {
-        use rand_core::TryRng;
-        let mut rng = getrandom::SysRng;
-        let mut random = |len: usize| -> Result<Vec<u8>, KeyError> {
-            let mut buf = vec![0u8; len];
-            rng.try_fill_bytes(&mut buf)
-                .map_err(|e| err(format!("no randomness: {e}")))?;
-            Ok(buf)
-        };
-        let material = match kty {
-            KeyType::Oct => KeyMaterial::Oct(random(param)?),
-            KeyType::Rsa => {
-                let k = rsa::PrivateKey::new(&mut getrandom::SysRng, param)
-                    .map_err(|e| err(format!("RSA key generation failed: {e}")))?;
-                KeyMaterial::Rsa {
-                    public: k.to_public_key(),
-                    private: Some(k),
-                }
-            }
-            KeyType::Ec => loop {
-                // A random scalar is valid unless it is zero or not below n: retry then.
-                let material = match param {
-                    256 => p256::ecdsa::SigningKey::from_slice(&random(32)?)
-                        .ok()
-                        .map(|k| ec_private(EcPrivate::P256(k))),
-                    384 => p384::ecdsa::SigningKey::from_slice(&random(48)?)
-                        .ok()
-                        .map(|k| ec_private(EcPrivate::P384(k))),
-                    521 => {
-                        let mut d = random(66)?;
-                        d[0] &= 1;
-                        p521::ecdsa::SigningKey::from_slice(&d)
-                            .ok()
-                            .map(|k| ec_private(EcPrivate::P521(k)))
-                    }
-                    other => return Err(err(format!("no EC curve of {other} bits"))),
-                };
-                if let Some(m) = material {
-                    break m;
-                }
-            },
-            KeyType::Okp => {
-                let d: [u8; 32] = random(32)?.try_into().expect("32 bytes");
-                let k = ed25519_dalek::SigningKey::from_bytes(&d);
-                KeyMaterial::Ed {
-                    public: k.verifying_key(),
-                    private: Some(k),
-                }
-            }
-        };
-        Ok(Jwk {
-            kid: Some(kid.to_string()),
-            alg: Some(alg.to_string()),
-            use_: Some("sig".into()),
-            key_ops: None,
-            material,
-        })
     }
 
     /// The `kid`.
@@ -502,164 +387,6 @@ impl Jwk {
     pub fn secret(&self) -> Option<&[u8]> {
         match &self.material {
             KeyMaterial::Oct(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn params(&self, obj: &mut Map<String, Value>) {
-        if let Some(kid) = &self.kid {
-            obj.insert("kid".into(), json!(kid));
-        }
-        if let Some(u) = &self.use_ {
-            obj.insert("use".into(), json!(u));
-        }
-        if let Some(alg) = &self.alg {
-            obj.insert("alg".into(), json!(alg));
-        }
-        if let Some(ops) = &self.key_ops {
-            obj.insert("key_ops".into(), json!(ops));
-        }
-    }
-
-    /// The public JWK as JSON (for an `oct` key: the secret itself, which is what a JWKS of
-    /// shared secrets holds).
-    pub fn public_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("kty".into(), json!(self.key_type().name()));
-        self.params(&mut obj);
-        match &self.material {
-            KeyMaterial::Oct(k) => {
-                obj.insert("k".into(), json!(b64::encode(k)));
-            }
-            KeyMaterial::Rsa { public, .. } => {
-                obj.insert("n".into(), json!(b64::encode(&be(public.n()))));
-                obj.insert("e".into(), json!(b64::encode(&be(public.e()))));
-            }
-            KeyMaterial::Ec { curve, .. } => {
-                let point = self.ec_point().unwrap_or_default();
-                let len = curve.field_len();
-                obj.insert("crv".into(), json!(curve.name()));
-                obj.insert("x".into(), json!(b64::encode(&point[1..1 + len])));
-                obj.insert("y".into(), json!(b64::encode(&point[1 + len..])));
-            }
-            KeyMaterial::Ed { public, .. } => {
-                obj.insert("crv".into(), json!("Ed25519"));
-                obj.insert("x".into(), json!(b64::encode(public.as_bytes())));
-            }
-        }
-        Value::Object(obj)
-    }
-
-    /// The private JWK as JSON (public members plus the private ones).
-    pub fn private_json(&self) -> Value {
-        let mut value = self.public_json();
-        let obj = value.as_object_mut().expect("public_json is an object");
-        match &self.material {
-            KeyMaterial::Oct(_) => {}
-            KeyMaterial::Rsa {
-                private: Some(k), ..
-            } => {
-                let primes = k.primes();
-                let p = primes[0].as_ref();
-                let q = primes[1].as_ref();
-                obj.insert("d".into(), json!(b64::encode(&be(k.d()))));
-                obj.insert("p".into(), json!(b64::encode(&be(p))));
-                obj.insert("q".into(), json!(b64::encode(&be(q))));
-            }
-            KeyMaterial::Ec {
-                private: Some(k), ..
-            } => {
-                let d = match k {
-                    EcPrivate::P256(k) => k.to_bytes().to_vec(),
-                    EcPrivate::P384(k) => k.to_bytes().to_vec(),
-                    EcPrivate::P521(k) => k.to_bytes().to_vec(),
-                };
-                obj.insert("d".into(), json!(b64::encode(&d)));
-            }
-            KeyMaterial::Ed {
-                private: Some(k), ..
-            } => {
-                obj.insert("d".into(), json!(b64::encode(&k.to_bytes())));
-            }
-            _ => {}
-        }
-        value
-    }
-
-    /// The SubjectPublicKeyInfo DER of an asymmetric key.
-    pub fn der_spki(&self) -> Option<Vec<u8>> {
-        let doc = match &self.material {
-            KeyMaterial::Oct(_) => return None,
-            KeyMaterial::Rsa { public, .. } => public.to_public_key_der().ok()?,
-            KeyMaterial::Ec { public, .. } => match public {
-                EcPublic::P256(k) => k.to_public_key_der().ok()?,
-                EcPublic::P384(k) => k.to_public_key_der().ok()?,
-                EcPublic::P521(k) => k.to_public_key_der().ok()?,
-            },
-            KeyMaterial::Ed { public, .. } => public.to_public_key_der().ok()?,
-        };
-        Some(doc.as_bytes().to_vec())
-    }
-
-    /// The SubjectPublicKeyInfo PEM of an asymmetric key, LF line ends, trailing newline.
-    pub fn pem_spki(&self) -> Option<String> {
-        let pem = match &self.material {
-            KeyMaterial::Oct(_) => return None,
-            KeyMaterial::Rsa { public, .. } => public.to_public_key_pem(LineEnding::LF).ok()?,
-            KeyMaterial::Ec { public, .. } => match public {
-                EcPublic::P256(k) => k.to_public_key_pem(LineEnding::LF).ok()?,
-                EcPublic::P384(k) => k.to_public_key_pem(LineEnding::LF).ok()?,
-                EcPublic::P521(k) => k.to_public_key_pem(LineEnding::LF).ok()?,
-            },
-            KeyMaterial::Ed { public, .. } => public.to_public_key_pem(LineEnding::LF).ok()?,
-        };
-        Some(pem)
-    }
-
-    /// The PKCS#1 `RSA PUBLIC KEY` PEM of an RSA key.
-    pub fn pem_pkcs1(&self) -> Option<String> {
-        match &self.material {
-            KeyMaterial::Rsa { public, .. } => public.to_pkcs1_pem(LineEnding::LF).ok(),
-            _ => None,
-        }
-    }
-
-    /// The RSA modulus bytes.
-    pub fn modulus(&self) -> Option<Vec<u8>> {
-        match &self.material {
-            KeyMaterial::Rsa { public, .. } => Some(be(public.n())),
-            _ => None,
-        }
-    }
-
-    /// The SEC1 uncompressed point of an EC key, or the raw 32 bytes of an Ed25519 key.
-    pub fn ec_point(&self) -> Option<Vec<u8>> {
-        match &self.material {
-            KeyMaterial::Ec { public, curve, .. } => {
-                let bytes = match public {
-                    EcPublic::P256(k) => k.to_sec1_bytes().to_vec(),
-                    EcPublic::P384(k) => k.to_sec1_bytes().to_vec(),
-                    EcPublic::P521(k) => k.to_sec1_bytes().to_vec(),
-                };
-                // Always uncompressed: 0x04 || x || y.
-                (bytes.len() == 1 + 2 * curve.field_len()).then_some(bytes)
-            }
-            KeyMaterial::Ed { public, .. } => Some(public.as_bytes().to_vec()),
-            _ => None,
-        }
-    }
-
-    /// A short fingerprint of the public key (or secret) for logs: 8 hex digits of its SHA-256.
-    /// Safe to print: it does not reveal the key.
-    pub fn fingerprint(&self) -> String {
-        let text = self.public_json().to_string();
-        super::fingerprint(text.as_bytes())
-    }
-
-    /// The RSA modulus length in bytes.
-    pub fn rsa_len(&self) -> Option<usize> {
-        match &self.material {
-            KeyMaterial::Rsa { public, .. } => Some(public.size()),
             _ => None,
         }
     }

@@ -1,0 +1,196 @@
+//! Backend files (`fixtures/backends/NAME.toml`): how an external backend is started, and the known
+//! deviations of a library, each with the reason it is accepted. The one place that matches a
+//! result against them, used by the runner, the judge's callers and `cargo xtask matrix`.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The findings a deviation may explain.
+pub const DEVIATION_FINDINGS: [&str; 5] = ["unsafe", "strict", "reason", "unsupported", "broken"];
+
+/// A known, accepted deviation of a backend, with the reason it is accepted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deviation {
+    /// A glob over `family/name` (`*` and `?`).
+    pub case: String,
+    /// A glob over the policy name; default `*`.
+    #[serde(default = "star")]
+    pub policy: String,
+    /// The finding it explains: `unsafe`, `strict`, `reason`, `unsupported`, or `broken` for a
+    /// library that panics on a token in process (a robustness bug of the library, recorded with
+    /// its reason; a broken adapter or harness is never a deviation).
+    pub finding: String,
+    /// Why it is accepted: a documented default, a known CVE class, a missing feature.
+    pub reason: String,
+}
+
+impl Deviation {
+    /// Whether this deviation covers a result: its case and policy globs match and the finding is
+    /// the one it explains.
+    pub fn covers(&self, case: &str, policy: &str, finding: &str) -> bool {
+        self.finding == finding && glob(&self.case, case) && glob(&self.policy, policy)
+    }
+}
+
+fn star() -> String {
+    "*".into()
+}
+
+/// A backend file: `fixtures/backends/NAME.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendFile {
+    /// Free text about the backend.
+    #[serde(default)]
+    pub about: String,
+    /// For external backends: the command line.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// For external backends: `request` or `system`.
+    pub clock: Option<String>,
+    /// For external backends: the library and version, for reports.
+    pub version: Option<String>,
+    /// Known deviations.
+    #[serde(default, rename = "deviation")]
+    pub deviations: Vec<Deviation>,
+}
+
+impl BackendFile {
+    /// Reads `fixtures/backends/NAME.toml` under `root`; a missing file is an empty one.
+    pub fn load(root: &Path, name: &str) -> Result<BackendFile> {
+        let path = root.join("fixtures/backends").join(format!("{name}.toml"));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => BackendFile::parse(&path.display().to_string(), &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BackendFile::default()),
+            Err(e) => Err(Error::Config(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Parses a backend file's text; `origin` names it in errors.
+    pub fn parse(origin: &str, text: &str) -> Result<BackendFile> {
+        let file: BackendFile = toml::from_str(text)
+            .map_err(|e| Error::Config(format!("{origin}: {}", e.message().trim())))?;
+        for d in &file.deviations {
+            if !DEVIATION_FINDINGS.contains(&d.finding.as_str()) {
+                return Err(Error::Config(format!(
+                    "{origin}: deviation {:?} has unknown finding {:?}",
+                    d.case, d.finding
+                )));
+            }
+            if d.reason.trim().is_empty() {
+                return Err(Error::Config(format!(
+                    "{origin}: deviation {:?} needs a reason",
+                    d.case
+                )));
+            }
+        }
+        Ok(file)
+    }
+
+    /// The first deviation that covers a result (see [`Deviation::covers`]).
+    pub fn known(&self, case: &str, policy: &str, finding: &str) -> Option<&Deviation> {
+        self.deviations
+            .iter()
+            .find(|d| d.covers(case, policy, finding))
+    }
+
+    /// The deviations that no longer occur: some results fall under their case and policy
+    /// globs, and none of those has the finding they explain. `results` are
+    /// `(case, policy, finding)`; a deviation none of whose cases ran is not judged.
+    pub fn stale<'a>(&'a self, results: &[(&str, &str, &str)]) -> Vec<&'a Deviation> {
+        self.deviations
+            .iter()
+            .filter(|d| {
+                let mut ran = results
+                    .iter()
+                    .filter(|(c, p, _)| glob(&d.case, c) && glob(&d.policy, p))
+                    .peekable();
+                ran.peek().is_some() && !ran.any(|(_, _, f)| *f == d.finding)
+            })
+            .collect()
+    }
+}
+
+/// Matches `*` (any run) and `?` (one character) globs.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star_p, mut star_t) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star_p = Some(pi);
+            star_t = ti;
+            pi += 1;
+        } else if let Some(sp) = star_p {
+            pi = sp + 1;
+            star_t += 1;
+            ti = star_t;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deviation(case: &str, finding: &str) -> Deviation {
+        Deviation {
+            case: case.into(),
+            policy: "*".into(),
+            finding: finding.into(),
+            reason: "because".into(),
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("time/*", "time/exp-past"));
+        assert!(glob("*", ""));
+        assert!(glob("a?c", "abc"));
+        assert!(!glob("a?c", "ac"));
+        assert!(!glob("time/*", "claims/iss"));
+        assert!(glob("*/exp-*-string", "time/exp-type-string"));
+    }
+
+    #[test]
+    fn deviations_that_no_longer_occur_are_stale() {
+        let file = BackendFile {
+            deviations: vec![
+                deviation("time/iat-*", "unsafe"),
+                deviation("time/exp-*", "unsafe"),
+                deviation("claims/*", "unsafe"),
+            ],
+            ..BackendFile::default()
+        };
+        let results = [
+            ("time/iat-string", "p", "unsafe"),
+            ("time/exp-string", "p", "pass"),
+        ];
+        let stale = file.stale(&results);
+        // iat still occurs; exp ran and passed: stale; claims did not run at all: not judged.
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].case, "time/exp-*");
+        assert!(file.known("time/iat-x", "p", "unsafe").is_some());
+        assert!(file.known("time/iat-x", "p", "strict").is_none());
+    }
+
+    #[test]
+    fn a_deviation_needs_a_known_finding_and_a_reason() {
+        let bad = "[[deviation]]\ncase = \"x/*\"\nfinding = \"unsave\"\nreason = \"r\"\n";
+        assert!(BackendFile::parse("f", bad).is_err());
+        let empty = "[[deviation]]\ncase = \"x/*\"\nfinding = \"unsafe\"\nreason = \" \"\n";
+        assert!(BackendFile::parse("f", empty).is_err());
+    }
+}

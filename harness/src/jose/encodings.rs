@@ -1,0 +1,94 @@
+//! The encodings of a public key that an alg-confusion attack keys HMAC with: one list, used by the
+//! forge (to sign such tokens) and by `explain` (to recognise them).
+
+use super::{Jwk, KeyType};
+
+/// One encoding of a public key's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PublicEncoding {
+    /// SubjectPublicKeyInfo PEM without its final newline.
+    PemSpkiNoNewline,
+    /// SubjectPublicKeyInfo PEM with CRLF line ends.
+    PemSpkiCrlf,
+    /// SubjectPublicKeyInfo PEM, LF line ends, final newline.
+    PemSpki,
+    /// PKCS#1 RSAPublicKey PEM (RSA only).
+    PemPkcs1,
+    /// SubjectPublicKeyInfo DER.
+    DerSpki,
+    /// The public JWK as compact JSON text.
+    JwkJson,
+    /// The RSA modulus n, big-endian.
+    Modulus,
+    /// The EC public point (SEC1 uncompressed), or the 32 raw bytes of an Ed25519 key.
+    EcPoint,
+}
+
+impl PublicEncoding {
+    /// Every encoding, in the order `explain` tries them.
+    pub const ALL: [PublicEncoding; 8] = [
+        PublicEncoding::PemSpkiNoNewline,
+        PublicEncoding::PemSpkiCrlf,
+        PublicEncoding::PemSpki,
+        PublicEncoding::PemPkcs1,
+        PublicEncoding::DerSpki,
+        PublicEncoding::JwkJson,
+        PublicEncoding::Modulus,
+        PublicEncoding::EcPoint,
+    ];
+
+    /// The word a case file uses (`hmac_key = "pem-spki"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PublicEncoding::PemSpkiNoNewline => "pem-spki-no-newline",
+            PublicEncoding::PemSpkiCrlf => "pem-spki-crlf",
+            PublicEncoding::PemSpki => "pem-spki",
+            PublicEncoding::PemPkcs1 => "pem-pkcs1",
+            PublicEncoding::DerSpki => "der-spki",
+            PublicEncoding::JwkJson => "jwk-json",
+            PublicEncoding::Modulus => "modulus",
+            PublicEncoding::EcPoint => "ec-point",
+        }
+    }
+
+    /// Parses a case file word.
+    pub fn parse(word: &str) -> Option<PublicEncoding> {
+        PublicEncoding::ALL.into_iter().find(|e| e.name() == word)
+    }
+
+    /// What it is, in words, for `explain`.
+    pub fn label(self) -> &'static str {
+        match self {
+            PublicEncoding::PemSpkiNoNewline => {
+                "SubjectPublicKeyInfo PEM without its final newline"
+            }
+            PublicEncoding::PemSpkiCrlf => "SubjectPublicKeyInfo PEM with CRLF line ends",
+            PublicEncoding::PemSpki => "SubjectPublicKeyInfo PEM",
+            PublicEncoding::PemPkcs1 => "PKCS#1 PEM",
+            PublicEncoding::DerSpki => "SubjectPublicKeyInfo DER",
+            PublicEncoding::JwkJson => "JWK JSON text",
+            PublicEncoding::Modulus => "raw modulus",
+            PublicEncoding::EcPoint => "raw public point",
+        }
+    }
+
+    /// The bytes of `key` in this encoding; `None` when the key has no such form (a secret, a
+    /// modulus of an EC key, PKCS#1 of a non-RSA key).
+    pub fn bytes(self, key: &Jwk) -> Option<Vec<u8>> {
+        if key.key_type() == KeyType::Oct {
+            return None;
+        }
+        match self {
+            PublicEncoding::PemSpkiNoNewline => {
+                Some(key.pem_spki()?.trim_end().as_bytes().to_vec())
+            }
+            PublicEncoding::PemSpkiCrlf => Some(key.pem_spki()?.replace('\n', "\r\n").into_bytes()),
+            PublicEncoding::PemSpki => Some(key.pem_spki()?.into_bytes()),
+            PublicEncoding::PemPkcs1 => Some(key.pem_pkcs1()?.into_bytes()),
+            PublicEncoding::DerSpki => key.der_spki(),
+            PublicEncoding::JwkJson => Some(key.public_json().to_string().into_bytes()),
+            PublicEncoding::Modulus => key.modulus(),
+            PublicEncoding::EcPoint => key.ec_point(),
+        }
+    }
+}
