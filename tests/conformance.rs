@@ -22,7 +22,8 @@ fn verdicts_match_snapshots() {
         .collect();
     // `cargo xtask conformance --all` sets this after installing the adapters under target/.
     if std::env::var_os("JWT_HARNESS_EXTERNAL").is_some() {
-        for p in backend::process::declared(&jwt_harness_tests::root()).expect("backend files") {
+        for p in backend::process::declared(&jwt_harness_tests::fixtures()).expect("backend files")
+        {
             backends.push(Box::new(p));
         }
     }

@@ -1,13 +1,14 @@
-//! Shared helpers of the integration tests: the fixed clock, the project root, and loading the
-//! default policies and catalog once.
+//! Shared helpers of the integration tests: the fixed clock, the project root, and the default
+//! policies, catalog and attacker keys of the checkout's `fixtures/`.
 
-use jwt_harness::cases::{self, Catalog};
+use jwt_harness::cases::Catalog;
 use jwt_harness::forge::Attackers;
-use jwt_harness::policy::{self, Policy};
+use jwt_harness::policy::Policy;
+use jwt_harness::Fixtures;
 use std::path::PathBuf;
 
 /// The fixed clock of every deterministic test: 2025-11-28T17:13:20Z.
-pub const NOW: u64 = 1_764_350_000;
+pub const NOW: u64 = jwt_harness::suite::FIXED_NOW;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -17,17 +18,24 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The checkout's fixtures.
+pub fn fixtures() -> Fixtures {
+    Fixtures::Dir(root())
+}
+
 /// The default policies.
 pub fn default_policies() -> Vec<Policy> {
-    policy::load_defaults(&root()).expect("default policies load")
+    fixtures()
+        .default_policies()
+        .expect("default policies load")
 }
 
 /// The catalog.
 pub fn catalog() -> Catalog {
-    cases::load_catalog(&root()).expect("catalog loads")
+    fixtures().catalog().expect("catalog loads")
 }
 
 /// The attacker keys.
 pub fn attackers() -> Attackers {
-    Attackers::load(&root()).expect("attacker keys load")
+    fixtures().attackers().expect("attacker keys load")
 }

@@ -1,18 +1,19 @@
 //! The benchmark behind `cargo xtask bench`: forging throughput, verdicts per second per backend,
-//! the wall time of the whole default suite, and where the time goes.
+//! the wall time of the whole default suite, where the time goes, and what the forged-token cache
+//! saves (cold, warm and validation-only runs).
 
-use jwt_harness::backend::{self, Backend, BackendInfo, Outcome, Validator};
-use jwt_harness::deviations::BackendFile;
-use jwt_harness::forge::{forge_all, Attackers, ForgeConfig};
+use jwt_harness::backend::{self, Backend, BackendInfo, Clock, Outcome, Validator};
+use jwt_harness::forge::{forge_all, CacheStatus, ForgeConfig, Forged};
 use jwt_harness::jose::stats;
-use jwt_harness::policy::{self, Policy};
+use jwt_harness::policy::Policy;
 use jwt_harness::run::{self, Entry, RunConfig};
-use jwt_harness::{cases, project_root};
+use jwt_harness::suite::{Cache, FIXED_NOW};
+use jwt_harness::{Fixtures, Suite};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-const NOW: u64 = 1_764_350_000;
+const NOW: u64 = FIXED_NOW;
 
 /// Wraps a backend and adds the time spent inside its `validate` calls to a counter.
 struct Timed<'a> {
@@ -54,10 +55,10 @@ fn secs(n: u64) -> f64 {
 fn main() {
     // Library panics are counted, not printed.
     std::panic::set_hook(Box::new(|_| {}));
-    let root = project_root();
-    let catalog = cases::load_catalog(&root).expect("catalog");
-    let policies = policy::load_defaults(&root).expect("policies");
-    let attackers = Attackers::load(&root).expect("attacker keys");
+    let fixtures = Fixtures::Embedded;
+    let catalog = fixtures.catalog().expect("catalog");
+    let policies = fixtures.default_policies().expect("policies");
+    let attackers = fixtures.attackers().expect("attacker keys");
     let arcs: Vec<Arc<Policy>> = policies.iter().cloned().map(Arc::new).collect();
     let threads = jwt_harness::par::thread_count();
     println!(
@@ -160,23 +161,14 @@ fn main() {
                 nanos: &library_nanos,
             })
             .collect();
-        let entries: Vec<Entry> = timed
-            .iter()
-            .map(|t| Entry {
-                backend: t,
-                file: BackendFile::load(&root, &t.info().name).unwrap_or_default(),
-            })
-            .collect();
+        let refs: Vec<&dyn Backend> = timed.iter().map(|t| t as &dyn Backend).collect();
+        let mut suite = Suite::defaults().expect("defaults").cache(Cache::Off);
+        if let Some(now) = now {
+            suite = suite.now(now);
+        }
         let before = stats::read();
         let t = Instant::now();
-        let report = run::run(
-            &catalog,
-            &policies,
-            &entries,
-            &attackers,
-            &RunConfig { now, seed: 0 },
-            &|_| true,
-        );
+        let report = suite.try_run(&refs).expect("run");
         let wall = t.elapsed().as_secs_f64();
         let after = stats::read();
         let signing = secs(after.sign_nanos - before.sign_nanos);
@@ -199,6 +191,72 @@ fn main() {
             );
         }
     }
+    std::env::set_var("JWT_HARNESS_THREADS", threads.to_string());
+
+    // 5. The forged-token cache: cold (forge and write), warm (read) and validation only (tokens
+    //    handed in, forged before), on every built-in backend that honours `--now` (a
+    //    system-clock backend's tokens are forged at the wall clock on every run, by design).
+    cache(&names);
+}
+
+/// Cold, warm and validation-only times of `run --now` over the request-clock built-in backends.
+fn cache(names: &[&str]) {
+    let owned: Vec<Box<dyn Backend>> = names
+        .iter()
+        .filter_map(|n| backend::builtin(n))
+        .filter(|b| b.info().clock == Clock::Request)
+        .collect();
+    let refs: Vec<&dyn Backend> = owned.iter().map(|b| b.as_ref()).collect();
+    let dir = std::env::temp_dir().join(format!("jwt-harness-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let suite = Suite::defaults()
+        .expect("defaults")
+        .now(NOW)
+        .cache(Cache::Dir(dir.clone()));
+    let median = |f: &dyn Fn() -> f64| {
+        let mut v: Vec<f64> = (0..5).map(|_| f()).collect();
+        v.sort_by(f64::total_cmp);
+        v[2]
+    };
+    let timed_run = |s: &Suite| {
+        let t = Instant::now();
+        let r = s.try_run(&refs).expect("run");
+        (t.elapsed().as_secs_f64(), r.results.len())
+    };
+    let cold = median(&|| {
+        let _ = std::fs::remove_dir_all(&dir);
+        timed_run(&suite).0
+    });
+    assert!(matches!(suite.cache_status(), CacheStatus::Miss(_)));
+    let (_, results) = timed_run(&suite);
+    let warm = median(&|| timed_run(&suite).0);
+    assert!(matches!(suite.cache_status(), CacheStatus::Hit(_)));
+    // Validation only: the same run with the tokens already in memory.
+    let forged: Forged = suite.forge_at(NOW).expect("forge");
+    let entries: Vec<Entry> = owned
+        .iter()
+        .map(|b| Entry {
+            backend: b.as_ref(),
+            file: Fixtures::Embedded
+                .backend_file(&b.info().name)
+                .unwrap_or_default(),
+        })
+        .collect();
+    let config = RunConfig {
+        now: Some(NOW),
+        seed: 0,
+    };
+    let validation = median(&|| {
+        let t = Instant::now();
+        let _ = run::run(&|_| forged.clone(), &entries, &config, &());
+        t.elapsed().as_secs_f64()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "cache:   {} request-clock backends, {results} results: cold {cold:.3} s, warm {warm:.3} s, validation only {validation:.3} s: warm = {:.2}x validation only (goal <= 1.15x)",
+        refs.len(),
+        warm / validation
+    );
 }
 
 /// Verdicts per second through PROTOCOL.md with the trivial adapter: pipelined over long-lived

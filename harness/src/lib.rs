@@ -41,12 +41,13 @@ pub mod keygen;
 pub mod oracle;
 pub mod par;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod suite;
 
 pub use error::{Error, Result};
-pub use fixtures::project_root;
+pub use fixtures::{project_root, Fixtures};
 pub use policy::Policy;
 pub use report::Report;
 pub use suite::Suite;

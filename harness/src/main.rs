@@ -1,19 +1,102 @@
-//! The `jwt-harness` command line.
+//! The `jwt-harness` command line: flags are parsed here and handed to the library's one
+//! pipeline ([`jwt_harness::Suite`]).
 
 use anyhow::{bail, Context};
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use jwt_harness::backend::{self, Backend};
-use jwt_harness::cases::{self, Case};
-use jwt_harness::deviations::BackendFile;
-use jwt_harness::forge::{self, Attackers};
+use jwt_harness::cases::Severity;
 use jwt_harness::judge::FailOn;
 use jwt_harness::oracle::{self, Verdict};
-use jwt_harness::policy::{self, Policy};
-use jwt_harness::run::{self, Entry, RunConfig};
-use jwt_harness::{report, Error};
+use jwt_harness::policy::Policy;
+use jwt_harness::run;
+use jwt_harness::{report, Error, Fixtures, Suite};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The matrix and findings, for people.
+    Text,
+    /// Report schema of docs/DESIGN.md.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// Markdown, for pull-request comments.
+    Markdown,
+}
+
+/// Listing formats of `cases`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    /// One line per instance.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// The clock of an `--exec` backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ClockArg {
+    /// It reads the system clock and ignores the request's `now`.
+    System,
+    /// It validates at the request's `now`.
+    Request,
+}
+
+/// What fails a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOnArg {
+    /// Nothing.
+    Never,
+    /// Broken results only.
+    Broken,
+    /// Broken, and unsafe findings of critical severity.
+    Critical,
+    /// Broken, and unsafe findings of high severity or more.
+    High,
+    /// Broken, and unsafe findings of medium severity or more.
+    Medium,
+    /// Broken, and every unsafe finding.
+    Low,
+    /// Broken, unsafe and strict findings.
+    Strict,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(a: FailOnArg) -> FailOn {
+        match a {
+            FailOnArg::Never => FailOn::Never,
+            FailOnArg::Broken => FailOn::Broken,
+            FailOnArg::Critical => FailOn::Unsafe(Severity::Critical),
+            FailOnArg::High => FailOn::Unsafe(Severity::High),
+            FailOnArg::Medium => FailOn::Unsafe(Severity::Medium),
+            FailOnArg::Low => FailOn::Unsafe(Severity::Low),
+            FailOnArg::Strict => FailOn::Strict,
+        }
+    }
+}
+
+const RUN_EXAMPLES: &str = "Examples:
+  jwt-harness run                                   # built-in backends, default policies
+  jwt-harness run --backend jsonwebtoken --family alg-confusion --format json --out report.json
+  jwt-harness run --exec \"python3 my_adapter.py\" --name mine --clock request --policy auth.toml";
+
+const CASES_EXAMPLES: &str = "Examples:
+  jwt-harness cases                                 # every case under the default policies
+  jwt-harness cases --policy auth.toml --format json
+  jwt-harness cases --now 1764350000 --tokens       # the forged tokens themselves";
+
+const VERIFY_EXAMPLES: &str = "Examples:
+  jwt-harness verify --policy fixtures/policies/rs256.toml eyJhbGciOi...
+  jwt-harness verify --policy auth.toml --now 1764350000 \"$TOKEN\"";
+
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  jwt-harness explain --policy auth.toml \"$TOKEN\"
+  jwt-harness explain --policy auth.toml --authorization \"Bearer $TOKEN\"
+  jwt-harness explain --policy fixtures/policies/rs256.toml --now 1764350000 eyJhbGciOi...";
 
 #[derive(Parser)]
 #[command(
@@ -32,15 +115,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the catalog against backends and judge every verdict.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// List the catalog as expanded over the policies.
+    #[command(after_help = CASES_EXAMPLES)]
     Cases {
         /// Policy files (default: fixtures/policies/*).
         #[arg(long)]
         policy: Vec<PathBuf>,
-        /// Output format: text or json.
-        #[arg(long, default_value = "text")]
-        format: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
         /// Include the forged tokens.
         #[arg(long)]
         tokens: bool,
@@ -52,6 +137,7 @@ enum Command {
         seed: u64,
     },
     /// Print the reference oracle's verdict on one token as JSON (exit 0 accept, 1 reject).
+    #[command(after_help = VERIFY_EXAMPLES)]
     Verify {
         /// The policy file.
         #[arg(long)]
@@ -63,6 +149,7 @@ enum Command {
         token: String,
     },
     /// Diagnose one token against a policy in plain words.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain {
         /// The policy file.
         #[arg(long)]
@@ -99,8 +186,8 @@ struct RunArgs {
     name: Vec<String>,
     /// The clock of the preceding --exec backend: `system` (ignores `now`; the default) or
     /// `request` (honours it).
-    #[arg(long)]
-    clock: Vec<String>,
+    #[arg(long, value_enum)]
+    clock: Vec<ClockArg>,
     /// Seconds an external backend may take per case before the case is broken.
     #[arg(long, default_value_t = 5.0)]
     timeout: f64,
@@ -110,15 +197,15 @@ struct RunArgs {
     /// Only cases whose id (family/name) matches this glob.
     #[arg(long)]
     case: Option<String>,
-    /// text, json, junit, sarif or markdown.
-    #[arg(long, default_value = "text")]
-    format: String,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// never, broken, critical, high, medium, low (default: any unsafe or broken) or strict.
-    #[arg(long, default_value = "low")]
-    fail_on: String,
+    /// What fails the run (exit 1): `low` is every unexplained unsafe or broken result.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Low)]
+    fail_on: FailOnArg,
     /// The clock for request-clock backends (Unix seconds; default: now).
     #[arg(long)]
     now: Option<u64>,
@@ -151,23 +238,39 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_policies(root: &std::path::Path, files: &[PathBuf]) -> anyhow::Result<Vec<Policy>> {
+/// The policy files given, or `None` for the default policies of the fixtures.
+fn load_policies(files: &[PathBuf]) -> anyhow::Result<Option<Vec<Policy>>> {
     if files.is_empty() {
-        Ok(policy::load_defaults(root)?)
-    } else {
+        return Ok(None);
+    }
+    Ok(Some(
         files
             .iter()
             .map(|f| Policy::load(f).map_err(anyhow::Error::from))
-            .collect()
-    }
+            .collect::<anyhow::Result<_>>()?,
+    ))
+}
+
+/// A suite over the given policy files (or the defaults) and fixtures.
+fn suite(fixtures: &Fixtures, policy_files: &[PathBuf]) -> anyhow::Result<Suite> {
+    let suite = match load_policies(policy_files)? {
+        Some(p) => Suite::with_policies(p),
+        None => Suite::defaults()?,
+    };
+    let suite = suite.fixtures(fixtures.clone());
+    suite.policies()?;
+    Ok(suite)
 }
 
 fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
-    let root = cli.root.clone().unwrap_or_else(jwt_harness::project_root);
+    let fixtures = match &cli.root {
+        Some(root) => Fixtures::Dir(root.clone()),
+        None => Fixtures::find(),
+    };
     match cli.command {
         Command::Run(args) => {
             let externals = external_backends(&args, matches.subcommand_matches("run"))?;
-            cmd_run(&root, args, externals)
+            cmd_run(&fixtures, args, externals)
         }
         Command::Cases {
             policy,
@@ -175,76 +278,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             tokens,
             now,
             seed,
-        } => {
-            let policies: Vec<Arc<Policy>> = load_policies(&root, &policy)?
-                .into_iter()
-                .map(Arc::new)
-                .collect();
-            let catalog = cases::load_catalog(&root)?;
-            let attackers = Attackers::load(&root)?;
-            let config = forge::ForgeConfig {
-                now: now.unwrap_or_else(run::system_now),
-                seed,
-            };
-            let forged = forge::forge_all(&catalog, &policies, &attackers, &config, &|_| true);
-            if format == "json" {
-                let items: Vec<_> = forged
-                    .instances
-                    .iter()
-                    .map(|i| {
-                        let mut v = serde_json::json!({
-                            "id": i.id,
-                            "case": i.case.id,
-                            "family": i.case.family,
-                            "policy": i.policy.name,
-                            "description": i.case.description,
-                            "expect": i.case.expect.name(),
-                            "reason": i.case.reason.map(|r| r.name()),
-                            "severity": i.case.severity.map(|s| s.name()),
-                            "fixed_clock": i.case.fixed_clock,
-                            "now": i.now,
-                        });
-                        if tokens {
-                            v["token"] = serde_json::json!(i.token);
-                        }
-                        v
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&items)?);
-            } else {
-                for i in &forged.instances {
-                    if tokens {
-                        println!("{}\t{}", i.id, i.token);
-                    } else {
-                        println!(
-                            "{:50} {:6} {:14} {}",
-                            i.id,
-                            i.case.expect.name(),
-                            i.case.reason.map(|r| r.name()).unwrap_or("-"),
-                            i.case.description
-                        );
-                    }
-                }
-                let mut applied: Vec<&str> = forged
-                    .instances
-                    .iter()
-                    .map(|i| i.case.id.as_str())
-                    .collect();
-                applied.sort();
-                applied.dedup();
-                eprintln!(
-                    "{} cases in the catalog, {} apply to these {} policies: {} tokens",
-                    catalog.cases.len(),
-                    applied.len(),
-                    policies.len(),
-                    forged.instances.len()
-                );
-            }
-            for e in &forged.errors {
-                eprintln!("forge error: {}: {}", e.id, e.message);
-            }
-            Ok(if forged.errors.is_empty() { 0 } else { 2 })
-        }
+        } => cmd_cases(&fixtures, &policy, format, tokens, now, seed),
         Command::Verify { policy, now, token } => {
             let policy = Policy::load(&policy)?;
             let now = now.unwrap_or_else(run::system_now);
@@ -277,11 +311,90 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             Ok(if diagnosis.accepted() { 0 } else { 1 })
         }
         Command::GenFixtures => {
+            let Some(root) = fixtures.root() else {
+                bail!(Error::Config(
+                    "gen-fixtures writes into a checkout's fixtures/keys: run it there or give --root".into()
+                ));
+            };
             let written = jwt_harness::keygen::generate(&root.join("fixtures/keys"))?;
             println!("wrote {} test-only keys to fixtures/keys", written.len());
             Ok(0)
         }
     }
+}
+
+fn cmd_cases(
+    fixtures: &Fixtures,
+    policy: &[PathBuf],
+    format: ListFormat,
+    tokens: bool,
+    now: Option<u64>,
+    seed: u64,
+) -> anyhow::Result<u8> {
+    let suite = suite(fixtures, policy)?.seed(seed);
+    let catalog = suite.catalog()?;
+    let policies = suite.policies()?;
+    let forged = suite.forge_at(now.unwrap_or_else(run::system_now))?;
+    match format {
+        ListFormat::Json => {
+            let items: Vec<_> = forged
+                .instances
+                .iter()
+                .map(|i| {
+                    let mut v = serde_json::json!({
+                        "id": i.id,
+                        "case": i.case.id,
+                        "family": i.case.family,
+                        "policy": i.policy.name,
+                        "description": i.case.description,
+                        "expect": i.case.expect.name(),
+                        "reason": i.case.reason.map(|r| r.name()),
+                        "severity": i.case.severity.map(|s| s.name()),
+                        "fixed_clock": i.case.fixed_clock,
+                        "now": i.now,
+                    });
+                    if tokens {
+                        v["token"] = serde_json::json!(i.token);
+                    }
+                    v
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+        }
+        ListFormat::Text => {
+            for i in &forged.instances {
+                if tokens {
+                    println!("{}\t{}", i.id, i.token);
+                } else {
+                    println!(
+                        "{:50} {:6} {:14} {}",
+                        i.id,
+                        i.case.expect.name(),
+                        i.case.reason.map(|r| r.name()).unwrap_or("-"),
+                        i.case.description
+                    );
+                }
+            }
+            let mut applied: Vec<&str> = forged
+                .instances
+                .iter()
+                .map(|i| i.case.id.as_str())
+                .collect();
+            applied.sort();
+            applied.dedup();
+            eprintln!(
+                "{} cases in the catalog, {} apply to these {} policies: {} tokens",
+                catalog.cases.len(),
+                applied.len(),
+                policies.len(),
+                forged.instances.len()
+            );
+        }
+    }
+    for e in &forged.errors {
+        eprintln!("forge error: {}: {}", e.id, e.message);
+    }
+    Ok(if forged.errors.is_empty() { 0 } else { 2 })
 }
 
 /// The `--exec` backends, each with the `--name` and `--clock` that follow it.
@@ -309,18 +422,13 @@ fn external_backends(
     for (i, line) in args.exec.iter().enumerate() {
         let command = backend::process::split_command(line)
             .map_err(|e| Error::Config(format!("--exec {line:?}: {e}")))?;
-        let pick = |list: &[usize], values: &[String]| {
-            list.iter()
-                .position(|&at| owner(at) == Some(i))
-                .map(|k| values[k].clone())
-        };
-        let name = pick(&names, &args.name).unwrap_or_else(|| default_name(&command));
-        let clock = match pick(&clocks, &args.clock).as_deref().unwrap_or("system") {
-            "system" => backend::Clock::System,
-            "request" => backend::Clock::Request,
-            other => bail!(Error::Config(format!(
-                "--clock takes system or request, not {other:?}"
-            ))),
+        let position = |list: &[usize]| list.iter().position(|&at| owner(at) == Some(i));
+        let name = position(&names)
+            .map(|k| args.name[k].clone())
+            .unwrap_or_else(|| default_name(&command));
+        let clock = match position(&clocks).map(|k| args.clock[k]) {
+            Some(ClockArg::Request) => backend::Clock::Request,
+            Some(ClockArg::System) | None => backend::Clock::System,
         };
         backends.push(Box::new(
             backend::process::Process::new(&name, command, clock).with_timeout(timeout),
@@ -343,76 +451,26 @@ fn default_name(command: &[String]) -> String {
         .to_string()
 }
 
-/// A built-in backend, or an external one declared in fixtures/backends/NAME.toml.
-fn named_backend(
-    root: &std::path::Path,
-    name: &str,
-    args: &RunArgs,
-) -> anyhow::Result<Box<dyn Backend>> {
-    if let Some(b) = backend::builtin(name) {
-        return Ok(b);
-    }
-    let file = BackendFile::load(root, name)?;
-    if file.command.is_empty() {
-        bail!(Error::Config(format!(
-            "no backend {name:?}: not built in ({}) and fixtures/backends/{name}.toml has no command",
-            backend::builtin_names().join(", ")
-        )));
-    }
-    let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
-    match backend::process::Process::from_file(name, &file)? {
-        Some(p) => Ok(Box::new(p.with_timeout(timeout).in_dir(root))),
-        None => unreachable!("the command is not empty"),
-    }
-}
-
 fn cmd_run(
-    root: &std::path::Path,
+    fixtures: &Fixtures,
     args: RunArgs,
     externals: Vec<Box<dyn Backend>>,
 ) -> anyhow::Result<u8> {
-    let fail_on = FailOn::parse(&args.fail_on).ok_or_else(|| {
-        Error::Config(format!(
-            "--fail-on takes never, broken, critical, high, medium, low or strict, not {:?}",
-            args.fail_on
-        ))
-    })?;
-    if !["text", "json", "junit", "sarif", "markdown"].contains(&args.format.as_str()) {
-        bail!(Error::Config(format!(
-            "--format takes text, json, junit, sarif or markdown, not {:?}",
-            args.format
-        )));
-    }
-    let policies = load_policies(root, &args.policy)?;
-    let catalog = cases::load_catalog(root)?;
-    for f in &args.family {
-        if !catalog.cases.iter().any(|c| &c.family == f) {
-            bail!(Error::Config(format!(
-                "no family {f:?}; families: {}",
-                catalog.families().join(", ")
-            )));
-        }
-    }
-    let attackers = Attackers::load(root)?;
-    let builtin = || backend::builtin_names().into_iter().map(str::to_string);
-    let mut names: Vec<String> = Vec::new();
+    let timeout = std::time::Duration::from_secs_f64(args.timeout.max(0.001));
+    let mut backends: Vec<Box<dyn Backend>> = Vec::new();
     if args.backend.is_empty() && externals.is_empty() {
-        names.extend(builtin());
+        backends.extend(
+            backend::builtin_names()
+                .into_iter()
+                .filter_map(backend::builtin),
+        );
     }
     for n in &args.backend {
         if n == "all" {
-            // Every built-in backend and every external one declared in a backend file.
-            names.extend(builtin());
-            for p in backend::process::declared(root)? {
-                names.push(p.info().name);
-            }
+            backends.extend(backend::all(fixtures, timeout)?);
         } else {
-            names.push(n.clone());
+            backends.push(backend::by_name(n, fixtures, timeout)?);
         }
-    }
-    let mut backends: Vec<Box<dyn Backend>> = Vec::new();
-    for n in &names {
-        backends.push(named_backend(root, n, &args)?);
     }
     backends.extend(externals);
     let mut seen = std::collections::BTreeSet::new();
@@ -424,33 +482,25 @@ fn cmd_run(
             )));
         }
     }
-    let mut entries = Vec::new();
-    for b in &backends {
-        let file = BackendFile::load(root, &b.info().name)?;
-        entries.push(Entry {
-            backend: b.as_ref(),
-            file,
-        });
+    let families: Vec<&str> = args.family.iter().map(String::as_str).collect();
+    let mut suite = suite(fixtures, &args.policy)?
+        .seed(args.seed)
+        .families(&families)
+        .progress(true);
+    if let Some(now) = args.now {
+        suite = suite.now(now);
     }
-    let families = args.family.clone();
-    let glob = args.case.clone();
-    let filter = move |c: &Case| {
-        (families.is_empty() || families.contains(&c.family))
-            && glob
-                .as_deref()
-                .is_none_or(|g| jwt_harness::deviations::glob(g, &c.id))
-    };
-    let config = RunConfig {
-        now: args.now,
-        seed: args.seed,
-    };
-    let report = run::run(&catalog, &policies, &entries, &attackers, &config, &filter);
-    let text = match args.format.as_str() {
-        "json" => serde_json::to_string_pretty(&report::to_json(&report))? + "\n",
-        "sarif" => serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n",
-        "junit" => report::to_junit(&report),
-        "markdown" => report::to_markdown(&report),
-        _ => report::to_text(&report, args.verbose),
+    if let Some(glob) = &args.case {
+        suite = suite.cases(glob);
+    }
+    let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
+    let report = suite.try_run(&refs)?;
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&report::to_json(&report))? + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n",
+        Format::Junit => report::to_junit(&report),
+        Format::Markdown => report::to_markdown(&report),
+        Format::Text => report::to_text(&report, args.verbose),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text)
@@ -460,5 +510,5 @@ fn cmd_run(
     if !report.forge_errors.is_empty() {
         return Ok(2);
     }
-    Ok(report.exit_code(fail_on) as u8)
+    Ok(report.exit_code(args.fail_on.into()) as u8)
 }

@@ -82,8 +82,11 @@ struct KeyEntry {
     alg: Option<String>,
 }
 
-fn read_jwks(path: &Path) -> Result<Jwks> {
-    let text = std::fs::read_to_string(path)
+/// Reads a key file named in a policy (from disk, or from the embedded fixtures).
+pub type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+fn read_jwks(path: &Path, read: ReadFile<'_>) -> Result<Jwks> {
+    let text = read(path)
         .map_err(|e| Error::Config(format!("cannot read key set {}: {e}", path.display())))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Config(format!("key set {} is not JSON: {e}", path.display())))?;
@@ -110,6 +113,17 @@ impl Policy {
 
     /// Reads a policy from TOML text; relative paths are resolved against `base`.
     pub fn from_toml(text: &str, base: &Path, default_name: &str) -> Result<Policy> {
+        Policy::from_toml_with(text, base, default_name, &|p| std::fs::read_to_string(p))
+    }
+
+    /// Reads a policy from TOML text; relative paths are resolved against `base` and read with
+    /// `read`.
+    pub fn from_toml_with(
+        text: &str,
+        base: &Path,
+        default_name: &str,
+        read: ReadFile<'_>,
+    ) -> Result<Policy> {
         let file: PolicyFile = toml::from_str(text)
             .map_err(|e| Error::Config(e.message().to_string() + &span_note(text, e.span())))?;
         let mut algorithms = Vec::new();
@@ -125,14 +139,14 @@ impl Policy {
             return Err(Error::Config("algorithms must not be empty".into()));
         }
         let mut keys = match &file.jwks {
-            Some(p) => read_jwks(&base.join(p))?.keys,
+            Some(p) => read_jwks(&base.join(p), read)?.keys,
             None => Vec::new(),
         };
         for entry in &file.key {
             let key = match (&entry.pem, &entry.secret) {
                 (Some(pem), None) => {
                     let path = base.join(pem);
-                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                    let text = read(&path).map_err(|e| {
                         Error::Config(format!("cannot read key {}: {e}", path.display()))
                     })?;
                     Jwk::from_pem(&text, entry.kid.as_deref(), entry.alg.as_deref())
@@ -157,7 +171,7 @@ impl Policy {
             ));
         }
         if let Some(p) = &file.signing_keys {
-            let private = read_jwks(&base.join(p))?.keys;
+            let private = read_jwks(&base.join(p), read)?.keys;
             for key in keys.iter_mut() {
                 if key.can_sign() {
                     continue;
@@ -171,7 +185,7 @@ impl Policy {
             }
         }
         let retired = match &file.retired_keys {
-            Some(p) => read_jwks(&base.join(p))?.keys,
+            Some(p) => read_jwks(&base.join(p), read)?.keys,
             None => Vec::new(),
         };
         for alg in &algorithms {
@@ -255,11 +269,3 @@ fn span_note(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 
 /// The default policies shipped in `fixtures/policies/`, in report order.
 pub const DEFAULT_POLICIES: [&str; 5] = ["hs256", "rs256", "es256", "eddsa", "mixed"];
-
-/// Loads the default policies from `fixtures/policies/` under `root`.
-pub fn load_defaults(root: &Path) -> Result<Vec<Policy>> {
-    DEFAULT_POLICIES
-        .iter()
-        .map(|name| Policy::load(root.join("fixtures/policies").join(format!("{name}.toml"))))
-        .collect()
-}

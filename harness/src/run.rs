@@ -2,15 +2,30 @@
 //! collect every result in a deterministic order.
 
 use crate::backend::{Backend, BackendInfo, BatchItem, Clock, Outcome};
-use crate::cases::{Case, Catalog};
 use crate::deviations::BackendFile;
-use crate::forge::{forge_all, Attackers, ForgeConfig, Forged, Instance};
+use crate::forge::{Forged, Instance};
 use crate::judge::{self, Finding};
 use crate::par::{parallel_map, thread_count};
 use crate::policy::Policy;
 use crate::report::{Report, ResultRow, StaleDeviation};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+
+/// Follows a run as it goes (the command line's progress bar); every method defaults to nothing.
+pub trait Progress: Sync {
+    /// Tokens were forged (or read from the cache).
+    fn forged(&self, _tokens: usize) {}
+    /// A backend starts on this many instances.
+    fn backend_started(&self, _name: &str, _instances: usize) {}
+    /// This many instances were validated.
+    fn validated(&self, _instances: usize) {}
+    /// A finding that fails runs (unsafe, strict or broken, not a known deviation) was recorded.
+    fn finding(&self) {}
+    /// The run is over.
+    fn finish(&self) {}
+}
+
+impl Progress for () {}
 
 /// Run settings.
 #[derive(Debug, Clone, Default)]
@@ -37,31 +52,23 @@ pub struct Entry<'a> {
     pub file: BackendFile,
 }
 
-/// Runs the catalog over policies and backends and judges every result.
+/// Runs the backends over forged tokens and judges every result. `tokens(now)` forges the
+/// catalog at a clock (the suite plans, forges and caches; a benchmark can hand in tokens it
+/// forged before).
 pub fn run(
-    catalog: &Catalog,
-    policies: &[Policy],
+    tokens: &dyn Fn(u64) -> Forged,
     backends: &[Entry<'_>],
-    attackers: &Attackers,
     config: &RunConfig,
-    filter: &dyn Fn(&Case) -> bool,
+    progress: &dyn Progress,
 ) -> Report {
     let started = std::time::Instant::now();
-    let policies: Vec<Arc<Policy>> = policies.iter().cloned().map(Arc::new).collect();
     let real_now = system_now();
     let request_now = config.now.unwrap_or(real_now);
     let infos: Vec<BackendInfo> = backends.iter().map(|b| b.backend.info()).collect();
     let forge = |now| {
-        forge_all(
-            catalog,
-            &policies,
-            attackers,
-            &ForgeConfig {
-                now,
-                seed: config.seed,
-            },
-            filter,
-        )
+        let forged = tokens(now);
+        progress.forged(forged.instances.len());
+        forged
     };
     let needs = |clock| infos.iter().any(|i| i.clock == clock);
     let at_request: Option<Forged> =
@@ -112,7 +119,18 @@ pub fn run(
             Clock::System => at_system.as_ref().map(|(_, f)| f),
         };
         let Some(forged) = forged else { continue };
-        let rows = run_backend(entry, info, forged);
+        progress.backend_started(&info.name, forged.instances.len());
+        let rows = run_backend(entry, info, forged, progress);
+        for r in &rows {
+            if r.known.is_none()
+                && matches!(
+                    r.finding,
+                    Finding::Unsafe | Finding::Strict | Finding::Broken
+                )
+            {
+                progress.finding();
+            }
+        }
         report
             .stale
             .extend(stale_deviations(&entry.file, info, &rows));
@@ -120,13 +138,19 @@ pub fn run(
     }
     report.forge_seconds = forge_seconds;
     report.total_seconds = started.elapsed().as_secs_f64();
+    progress.finish();
     report
 }
 
 /// A validator prepared for one policy, or why the backend cannot express it.
 type Prepared<'a> = Result<Box<dyn crate::backend::Validator + 'a>, String>;
 
-fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<ResultRow> {
+fn run_backend(
+    entry: &Entry<'_>,
+    info: &BackendInfo,
+    forged: &Forged,
+    progress: &dyn Progress,
+) -> Vec<ResultRow> {
     // Prepare one validator per distinct policy (variants included), in first-seen order.
     let mut prepared: Vec<(Arc<Policy>, Prepared<'_>)> = Vec::new();
     for inst in &forged.instances {
@@ -145,9 +169,10 @@ fn run_backend(entry: &Entry<'_>, info: &BackendInfo, forged: &Forged) -> Vec<Re
             .1
     };
     let outcomes: Vec<Option<Outcome>> = if entry.backend.pipelined() {
-        run_batches(forged, &prepared, &skipped)
+        run_batches(forged, &prepared, &skipped, progress)
     } else {
         parallel_map(&forged.instances, |inst: &Instance| {
+            progress.validated(1);
             if skipped(inst) {
                 return None;
             }
@@ -212,6 +237,7 @@ fn run_batches(
     forged: &Forged,
     prepared: &[(Arc<Policy>, Prepared<'_>)],
     skipped: &dyn Fn(&Instance) -> bool,
+    progress: &dyn Progress,
 ) -> Vec<Option<Outcome>> {
     let threads = thread_count();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; forged.instances.len()];
@@ -244,7 +270,9 @@ fn run_batches(
                 now: forged.instances[i].now,
             })
             .collect();
-        match guarded(|| v.validate_batch(&items)) {
+        let out = guarded(|| v.validate_batch(&items));
+        progress.validated(items.len());
+        match out {
             Ok(out) if out.len() == items.len() => out,
             Ok(out) => {
                 let msg = format!("batch of {} answered {} outcomes", items.len(), out.len());

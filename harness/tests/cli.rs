@@ -1,17 +1,10 @@
 //! End-to-end tests of the `jwt-harness` binary: exit codes, formats, and one-line errors on bad
 //! input.
 
-use std::path::PathBuf;
+mod common;
+use common::{root, NOW};
+
 use std::process::{Command, Output};
-
-const NOW: u64 = 1_764_350_000;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn harness(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jwt-harness"))

@@ -2,27 +2,19 @@
 //! oracle on every catalog token and on hand-made ones, nothing secret is printed, and no input
 //! makes it panic.
 
+mod common;
+use common::{root, NOW};
+
 use jwt_harness::cases::{self, Reason};
 use jwt_harness::explain::{explain, Diagnosis, Input};
 use jwt_harness::forge::{self, Attackers, ForgeConfig};
 use jwt_harness::jose::alg::{self, Alg, Hash};
 use jwt_harness::jose::{b64, Jwk};
 use jwt_harness::oracle::{self, Verdict};
-use jwt_harness::policy::{self, Policy};
+use jwt_harness::policy::Policy;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-
-/// 2025-11-28T17:13:20Z.
-const NOW: u64 = 1_764_350_000;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn policy(name: &str) -> Policy {
     Policy::load(root().join(format!("fixtures/policies/{name}.toml"))).unwrap()
@@ -186,7 +178,7 @@ fn verdict(d: &Diagnosis) -> String {
 
 #[test]
 fn valid_tokens_are_accepted_under_every_policy() {
-    for name in policy::DEFAULT_POLICIES {
+    for name in jwt_harness::policy::DEFAULT_POLICIES {
         let p = policy(name);
         for &alg in &p.algorithms {
             for key in p.keys_for(alg) {
@@ -207,7 +199,8 @@ fn agrees_with_the_oracle_on_every_catalog_token() {
     let root = root();
     let catalog = cases::load_catalog(&root).unwrap();
     let attackers = Attackers::load(&root).unwrap();
-    let policies: Vec<Arc<Policy>> = policy::load_defaults(&root)
+    let policies: Vec<Arc<Policy>> = jwt_harness::Fixtures::Dir(root.clone())
+        .default_policies()
         .unwrap()
         .into_iter()
         .map(Arc::new)

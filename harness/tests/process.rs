@@ -2,22 +2,16 @@
 //! with a wrong id, prints a 10 MB line or exits early makes exactly that case `broken`, is
 //! restarted, and the run goes on with every other case answered.
 
+mod common;
+use common::{root, NOW};
+
 use jwt_harness::backend::process::Process;
 use jwt_harness::backend::Clock;
 use jwt_harness::judge::Finding;
 use jwt_harness::{Policy, Report, Suite};
-use std::path::PathBuf;
 use std::time::Duration;
 
-const NOW: u64 = 1_764_350_000;
 const TARGET: &str = "alg-none/none-uppercase@hs256";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn run(mode: &str) -> Report {
     let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();

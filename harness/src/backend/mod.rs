@@ -190,6 +190,8 @@ type Constructor = fn() -> Box<dyn Backend>;
 
 /// The built-in backends compiled into this build: (name, constructor), in report order.
 fn registry() -> Vec<(&'static str, Constructor)> {
+    // `mut` is unused only in a build without any backend feature (xtask's).
+    #[allow(unused_mut)]
     let mut r: Vec<(&'static str, Constructor)> =
         vec![("reference", || Box::new(reference::Reference))];
     #[cfg(feature = "backend-jsonwebtoken")]
@@ -226,4 +228,37 @@ pub fn builtin(name: &str) -> Option<Box<dyn Backend>> {
         .into_iter()
         .find(|(n, _)| *n == name)
         .map(|(_, make)| make())
+}
+
+/// A backend by name: a built-in one, or an external one that `fixtures/backends/NAME.toml`
+/// declares with a `command` (run from the project directory, `timeout` per case).
+pub fn by_name(
+    name: &str,
+    fixtures: &crate::fixtures::Fixtures,
+    timeout: std::time::Duration,
+) -> crate::error::Result<Box<dyn Backend>> {
+    if let Some(b) = builtin(name) {
+        return Ok(b);
+    }
+    let file = fixtures.backend_file(name)?;
+    match (process::Process::from_file(name, &file)?, fixtures.root()) {
+        (Some(p), Some(root)) => Ok(Box::new(p.with_timeout(timeout).in_dir(root))),
+        _ => Err(crate::error::Error::Config(format!(
+            "no backend {name:?}: not built in ({}) and {} declares no command for it",
+            builtin_names().join(", "),
+            fixtures.describe()
+        ))),
+    }
+}
+
+/// Every built-in backend, then every external one the fixtures declare.
+pub fn all(
+    fixtures: &crate::fixtures::Fixtures,
+    timeout: std::time::Duration,
+) -> crate::error::Result<Vec<Box<dyn Backend>>> {
+    let mut out: Vec<Box<dyn Backend>> = builtin_names().into_iter().filter_map(builtin).collect();
+    for p in process::declared(fixtures)? {
+        out.push(Box::new(p.with_timeout(timeout)));
+    }
+    Ok(out)
 }

@@ -10,6 +10,9 @@
 
 use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
 use crate::cases::Reason;
+use crate::deviations::BackendFile;
+use crate::error::Error;
+use crate::fixtures::Fixtures;
 use crate::policy::Policy;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -82,21 +85,15 @@ impl Process {
 }
 
 /// The external backends declared in `fixtures/backends/*.toml` (files with a `command`), in
-/// file-name order.
-pub fn declared(root: &std::path::Path) -> crate::error::Result<Vec<Process>> {
-    let dir = root.join("fixtures/backends");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map_err(|e| crate::error::Error::Config(format!("cannot read {}: {e}", dir.display())))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let p = e.path();
-            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_string))?
-        })
-        .collect();
-    names.sort();
+/// file-name order, run from the project directory. The embedded fixtures declare none: their
+/// commands name adapters of a checkout.
+pub fn declared(fixtures: &Fixtures) -> crate::error::Result<Vec<Process>> {
+    let Some(root) = fixtures.root() else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
-    for name in names {
-        let file = crate::deviations::BackendFile::load(root, &name)?;
+    for name in fixtures.list("backends")? {
+        let file = fixtures.backend_file(&name)?;
         if let Some(p) = Process::from_file(&name, &file)? {
             out.push(p.in_dir(root));
         }
@@ -106,10 +103,7 @@ pub fn declared(root: &std::path::Path) -> crate::error::Result<Vec<Process>> {
 
 impl Process {
     /// The backend a backend file declares, if it has a `command`.
-    pub fn from_file(
-        name: &str,
-        file: &crate::deviations::BackendFile,
-    ) -> crate::error::Result<Option<Process>> {
+    pub fn from_file(name: &str, file: &BackendFile) -> crate::error::Result<Option<Process>> {
         if file.command.is_empty() {
             return Ok(None);
         }
@@ -117,7 +111,7 @@ impl Process {
             Some("request") => Clock::Request,
             Some("system") => Clock::System,
             other => {
-                return Err(crate::error::Error::Config(format!(
+                return Err(Error::Config(format!(
                     "fixtures/backends/{name}.toml: clock must be \"system\" or \"request\", not {other:?}"
                 )))
             }

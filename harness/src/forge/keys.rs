@@ -40,6 +40,11 @@ impl Attackers {
         Attackers::from_texts(&path.display().to_string(), &text, x5c.as_deref())
     }
 
+    /// Every attacker key.
+    pub(super) fn keys(&self) -> &[Jwk] {
+        &self.keys
+    }
+
     /// The attacker key for an algorithm.
     pub fn for_alg(&self, alg: Alg) -> Option<&Jwk> {
         self.keys.iter().find(|k| alg.fits(k))

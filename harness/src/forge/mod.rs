@@ -5,10 +5,12 @@
 //! bad base64url, wrong segment counts, HMAC keyed with PEM text, r = s = 0. Everything it does is
 //! deterministic given `now` and the seed.
 
+mod cache;
 mod keys;
 mod ops;
 mod template;
 
+pub use cache::{forge_cached, CacheStatus};
 pub use keys::{policy_variant, Attackers};
 
 use crate::cases::{Case, Catalog, Expect, Reason, Severity, Trust};
@@ -78,16 +80,22 @@ pub struct ForgeConfig {
     pub seed: u64,
 }
 
-/// Expands the catalog over the policies and forges every applicable instance.
-pub fn forge_all(
+/// One case under one policy (variant), before forging.
+pub type Planned = (Arc<Case>, Arc<Policy>);
+
+/// What forging one planned instance gave: a token, an error, or `None` when the case does not
+/// apply to the policy.
+pub type Signed = Option<std::result::Result<String, String>>;
+
+/// Expands the catalog over the policies: every case the filter keeps, under every policy (or
+/// the variant of it that the case's `trust` asks for), in catalog × policy order.
+pub fn plan(
     catalog: &Catalog,
     policies: &[Arc<Policy>],
     attackers: &Attackers,
-    config: &ForgeConfig,
     filter: &dyn Fn(&Case) -> bool,
-) -> Forged {
-    // Plan first (cheap), then sign in parallel (the RSA signatures are the whole cost).
-    let mut plan: Vec<(Arc<Case>, Arc<Policy>)> = Vec::new();
+) -> Vec<Planned> {
+    let mut plan: Vec<Planned> = Vec::new();
     let mut variants: Vec<((String, Trust), Arc<Policy>)> = Vec::new();
     for case in &catalog.cases {
         if !filter(case) {
@@ -115,29 +123,55 @@ pub fn forge_all(
             plan.push((case.clone(), policy));
         }
     }
-    let results = crate::par::parallel_map(&plan, |(case, policy)| {
-        let id = format!("{}@{}", case.id, policy.name);
-        let seed = config.seed ^ fnv(id.as_bytes());
-        match forge_one(case, policy, attackers, config.now, seed) {
-            Ok(Some(token)) => Some(Ok(Instance {
-                id,
-                case: case.clone(),
-                policy: policy.clone(),
-                token,
-                now: config.now,
-            })),
-            Ok(None) => None,
-            Err(message) => Some(Err(ForgeError { id, message })),
-        }
-    });
+    plan
+}
+
+/// The instance id of a planned case: `family/name@policy`.
+pub fn planned_id((case, policy): &Planned) -> String {
+    format!("{}@{}", case.id, policy.name)
+}
+
+/// Forges every planned instance, in parallel (the RSA signatures are the whole cost).
+pub fn sign_all(plan: &[Planned], attackers: &Attackers, config: &ForgeConfig) -> Vec<Signed> {
+    crate::par::parallel_map(plan, |planned| {
+        let seed = config.seed ^ fnv(planned_id(planned).as_bytes());
+        forge_one(&planned.0, &planned.1, attackers, config.now, seed).transpose()
+    })
+}
+
+/// Pairs the plan with what forging gave.
+pub fn assemble(plan: &[Planned], signed: Vec<Signed>, now: u64) -> Forged {
     let mut forged = Forged::default();
-    for r in results.into_iter().flatten() {
-        match r {
-            Ok(i) => forged.instances.push(i),
-            Err(e) => forged.errors.push(e),
+    for (planned, s) in plan.iter().zip(signed) {
+        match s {
+            None => {}
+            Some(Ok(token)) => forged.instances.push(Instance {
+                id: planned_id(planned),
+                case: planned.0.clone(),
+                policy: planned.1.clone(),
+                token,
+                now,
+            }),
+            Some(Err(message)) => forged.errors.push(ForgeError {
+                id: planned_id(planned),
+                message,
+            }),
         }
     }
     forged
+}
+
+/// Expands the catalog over the policies and forges every applicable instance.
+pub fn forge_all(
+    catalog: &Catalog,
+    policies: &[Arc<Policy>],
+    attackers: &Attackers,
+    config: &ForgeConfig,
+    filter: &dyn Fn(&Case) -> bool,
+) -> Forged {
+    let plan = plan(catalog, policies, attackers, filter);
+    let signed = sign_all(&plan, attackers, config);
+    assemble(&plan, signed, config.now)
 }
 
 /// FNV-1a, for per-instance seeds that do not depend on thread scheduling.
