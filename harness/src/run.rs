@@ -196,6 +196,13 @@ fn run_backend(
                 ),
                 Some(o) => (judge::judge(inst.expect(), inst.reason(), &o), o),
             };
+            let outcome = match (info.clock, outcome) {
+                (Clock::System, Outcome::Reject { reason, detail }) => Outcome::Reject {
+                    reason,
+                    detail: relative_times(&detail, inst.now),
+                },
+                (_, o) => o,
+            };
             let known = known_deviation(&entry.file, inst, finding);
             ResultRow::new(&info.name, inst, outcome, finding, known)
         })
@@ -314,6 +321,47 @@ fn stale_deviations(
         .collect()
 }
 
+/// Rewrites the times a system-clock backend's message quotes relative to the clock its tokens
+/// were forged at (`"1796114080"` → `"<now+3600>"`): those tokens are forged at the wall clock,
+/// so the absolute numbers change from run to run while the relative ones say the same thing,
+/// and reports of two runs compare. Only whole numbers of 9 to 11 digits within ten years of
+/// `now` are rewritten.
+pub fn relative_times(detail: &str, now: u64) -> String {
+    const TEN_YEARS: i64 = 10 * 366 * 86_400;
+    let bytes = detail.as_bytes();
+    let mut out = String::with_capacity(detail.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            let next = detail[i..]
+                .char_indices()
+                .nth(1)
+                .map_or(detail.len(), |(k, _)| i + k);
+            out.push_str(&detail[i..next]);
+            i = next;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map_or(bytes.len(), |k| i + k);
+        let digits = &detail[i..end];
+        let delta = digits
+            .parse::<i64>()
+            .ok()
+            .filter(|_| (9..=11).contains(&digits.len()))
+            .map(|v| v - now as i64)
+            .filter(|d| d.abs() <= TEN_YEARS);
+        match delta {
+            Some(d) if d >= 0 => out.push_str(&format!("<now+{d}>")),
+            Some(d) => out.push_str(&format!("<now-{}>", -d)),
+            None => out.push_str(digits),
+        }
+        i = end;
+    }
+    out
+}
+
 /// The message of a caught panic.
 pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
@@ -322,5 +370,32 @@ pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
         s.clone()
     } else {
         "unknown panic".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_times;
+
+    #[test]
+    fn times_near_the_clock_become_relative() {
+        let now = 1_796_110_480;
+        assert_eq!(
+            relative_times(
+                "invalid type: string \"1796114080\", expected u64 at line 1 column 117",
+                now
+            ),
+            "invalid type: string \"<now+3600>\", expected u64 at line 1 column 117"
+        );
+        assert_eq!(
+            relative_times("floating point `1796106880.5`", now),
+            "floating point `<now-3600>.5`"
+        );
+        // Other numbers, and numbers far from the clock, stay.
+        assert_eq!(
+            relative_times("offset 42, 0x58 9999999999999 é", now),
+            "offset 42, 0x58 9999999999999 é"
+        );
+        assert_eq!(relative_times("exp 1", now), "exp 1");
     }
 }

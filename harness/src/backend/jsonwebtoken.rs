@@ -21,6 +21,11 @@ const VERSION: &str = "12.0.0";
 
 struct Prepared {
     keys: Vec<(Option<String>, DecodingKey, Validation)>,
+    /// The required claims in the policy's order. The crate checks its `required_spec_claims`
+    /// in `HashSet` order, so when several are missing, which one it names changes from run to
+    /// run; asking for them one by one names the first missing claim in a fixed order, still by
+    /// the crate's own verdict.
+    required: Vec<String>,
 }
 
 fn algorithm(alg: crate::jose::Alg) -> Option<Algorithm> {
@@ -88,7 +93,24 @@ impl Validator for Prepared {
         first_success(
             candidates,
             |(_, key, validation)| {
-                jsonwebtoken::decode::<serde_json::Value>(token, key, validation).map(|_| ())
+                let decode = |v: &Validation| {
+                    jsonwebtoken::decode::<serde_json::Value>(token, key, v).map(|_| ())
+                };
+                let result = decode(validation);
+                if let Err(e) = &result {
+                    if matches!(e.kind(), ErrorKind::MissingRequiredClaim(_)) {
+                        for claim in &self.required {
+                            let mut one = validation.clone();
+                            one.set_required_spec_claims(&[claim]);
+                            if let Err(first) = decode(&one) {
+                                if matches!(first.kind(), ErrorKind::MissingRequiredClaim(_)) {
+                                    return Err(first);
+                                }
+                            }
+                        }
+                    }
+                }
+                result
             },
             |e| Outcome::reject(reason(e.kind()), e.to_string()),
         )
@@ -153,6 +175,9 @@ impl Backend for JsonWebToken {
             v.set_required_spec_claims(&policy.required_claims);
             keys.push((jwk.common.key_id.clone(), key, v));
         }
-        Ok(Box::new(Prepared { keys }))
+        Ok(Box::new(Prepared {
+            keys,
+            required: policy.required_claims.clone(),
+        }))
     }
 }

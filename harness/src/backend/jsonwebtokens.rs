@@ -31,6 +31,16 @@ struct Prepared {
     /// algorithm object, which binds the key to that one algorithm.
     keys: Vec<(Option<String>, Algorithm)>,
     verifier: Verifier,
+    /// One verifier per claim check of `verifier` (issuer, audience, each required claim), in
+    /// the policy's order. The crate runs its claim checks in `HashMap` order, so when several
+    /// fail, which one it names changes from run to run; asking these one by one names the first
+    /// failing check in a fixed order, still by the crate's own verdict.
+    singles: Vec<Verifier>,
+}
+
+/// Whether an error comes from the crate's claim checks (`Claim NAME: …`).
+fn claim_error(e: &Error) -> bool {
+    matches!(e, Error::MalformedToken(_)) && e.to_string().contains(": Claim ")
 }
 
 fn algorithm_id(alg: Alg) -> Option<AlgorithmID> {
@@ -103,18 +113,27 @@ impl Validator for Prepared {
         for alg in candidates {
             match self.verifier.verify_for_time(token, alg, now) {
                 Ok(_) => return Outcome::Accept,
-                Err(e) => errors.push(e),
+                Err(e) => errors.push((alg, e)),
             }
         }
         // Report the error of a key whose algorithm matched the header, if any did.
-        match errors
+        let Some((alg, e)) = errors
             .iter()
-            .find(|e| !matches!(e, Error::AlgorithmMismatch()))
+            .find(|(_, e)| !matches!(e, Error::AlgorithmMismatch()))
             .or(errors.first())
-        {
-            Some(e) => Outcome::reject(reason(e), e.to_string()),
-            None => Outcome::reject(Reason::Key, "no key was tried"),
+        else {
+            return Outcome::reject(Reason::Key, "no key was tried");
+        };
+        if claim_error(e) {
+            for single in &self.singles {
+                if let Err(first) = single.verify_for_time(token, alg, now) {
+                    if claim_error(&first) {
+                        return Outcome::reject(reason(&first), first.to_string());
+                    }
+                }
+            }
         }
+        Outcome::reject(reason(e), e.to_string())
     }
 }
 
@@ -134,27 +153,41 @@ impl Backend for JsonWebTokens {
         if policy.audience.len() > 1 {
             return Err("jsonwebtokens cannot accept one of several audiences".into());
         }
-        let mut builder = Verifier::create();
         let leeway = u32::try_from(policy.leeway)
             .map_err(|_| "jsonwebtokens cannot take a leeway beyond u32 seconds".to_string())?;
-        builder.leeway(leeway);
+        // The claim checks, in the policy's order: (claim, check) with None for "present".
+        let mut checks: Vec<(&str, Option<&str>)> = Vec::new();
         if let Some(iss) = &policy.issuer {
-            builder.issuer(iss.as_str());
+            checks.push(("iss", Some(iss.as_str())));
         }
         if let Some(aud) = policy.audience.first() {
-            builder.audience(aud.as_str());
+            checks.push(("aud", Some(aud.as_str())));
         }
         for claim in &policy.required_claims {
-            let checked = (claim == "iss" && policy.issuer.is_some())
-                || (claim == "aud" && !policy.audience.is_empty());
-            if !checked {
+            if !checks.iter().any(|(c, _)| c == claim) {
                 // The crate's way to require a claim: any claim with a verifier must be present.
-                builder.claim_callback(claim.as_str(), |_| true);
+                checks.push((claim.as_str(), None));
             }
         }
-        let verifier = builder
-            .build()
-            .map_err(|e| format!("jsonwebtokens cannot build the verifier: {e}"))?;
+        let build = |checks: &[(&str, Option<&str>)]| {
+            let mut builder = Verifier::create();
+            builder.leeway(leeway);
+            for (claim, check) in checks {
+                match (*claim, check) {
+                    ("iss", Some(iss)) => builder.issuer(*iss),
+                    ("aud", Some(aud)) => builder.audience(*aud),
+                    (claim, _) => builder.claim_callback(claim, |_| true),
+                };
+            }
+            builder
+                .build()
+                .map_err(|e| format!("jsonwebtokens cannot build the verifier: {e}"))
+        };
+        let verifier = build(&checks)?;
+        let singles = checks
+            .iter()
+            .map(|c| build(std::slice::from_ref(c)))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut keys = Vec::new();
         for alg in &policy.algorithms {
             let id = algorithm_id(*alg).ok_or_else(|| format!("jsonwebtokens has no {alg}"))?;
@@ -168,6 +201,10 @@ impl Backend for JsonWebTokens {
                 keys.push((key.kid().map(str::to_string), a));
             }
         }
-        Ok(Box::new(Prepared { keys, verifier }))
+        Ok(Box::new(Prepared {
+            keys,
+            verifier,
+            singles,
+        }))
     }
 }

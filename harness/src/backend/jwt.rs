@@ -15,8 +15,9 @@
 //! `fixtures/backends/jwt.toml`. Its `Header` takes no `typ` but `JWT` (`HeaderType` has one
 //! variant), so under a policy whose `typ` is anything else every token fails to parse and the
 //! valid ones show as strict findings (no default policy has a `typ`). The key is chosen by `kid`
-//! from the policy's JWK Set; without a `kid` every key is tried. Clock: `system`, as the crate
-//! reads no time at all.
+//! from the policy's JWK Set; without a `kid` every key is tried. Clock: `request`: the crate
+//! reads no time at all, so its verdict on a token is the same at any clock, the request's
+//! included, and the cases that need a fixed clock show what it does with them.
 
 use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
@@ -136,7 +137,7 @@ impl Backend for Jwt {
         BackendInfo {
             name: "jwt".into(),
             version: VERSION.into(),
-            clock: Clock::System,
+            clock: Clock::Request,
         }
     }
 
