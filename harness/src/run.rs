@@ -142,8 +142,9 @@ pub fn run(
     report
 }
 
-/// A validator prepared for one policy, or why the backend cannot express it.
-type Prepared<'a> = Result<Box<dyn crate::backend::Validator + 'a>, String>;
+/// A validator prepared for one policy, or the outcome of every case under that policy: the
+/// backend cannot express it (`unsupported`), or preparing it panicked (`broken`).
+type Prepared<'a> = Result<Box<dyn crate::backend::Validator + 'a>, Outcome>;
 
 fn run_backend(
     entry: &Entry<'_>,
@@ -155,8 +156,14 @@ fn run_backend(
     let mut prepared: Vec<(Arc<Policy>, Prepared<'_>)> = Vec::new();
     for inst in &forged.instances {
         if !prepared.iter().any(|(p, _)| Arc::ptr_eq(p, &inst.policy)) {
-            let v = guarded(|| entry.backend.prepare(&inst.policy))
-                .unwrap_or_else(|p| Err(format!("panicked while preparing: {}", panic_text(&p))));
+            let v = match guarded(|| entry.backend.prepare(&inst.policy)) {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(msg)) => Err(Outcome::Unsupported(msg)),
+                Err(p) => Err(Outcome::Broken(format!(
+                    "panicked while preparing the policy: {}",
+                    panic_text(&p)
+                ))),
+            };
             prepared.push((inst.policy.clone(), v));
         }
     }
@@ -177,7 +184,7 @@ fn run_backend(
                 return None;
             }
             Some(match validator_for(inst) {
-                Err(msg) => Outcome::Unsupported(msg.clone()),
+                Err(outcome) => outcome.clone(),
                 Ok(v) => isolated(|| v.validate(&inst.token, inst.now)),
             })
         })
@@ -254,9 +261,9 @@ fn run_batches(
             .filter(|&i| Arc::ptr_eq(&forged.instances[i].policy, policy))
             .filter(|&i| !skipped(&forged.instances[i]))
             .collect();
-        if let Err(msg) = validator {
+        if let Err(outcome) = validator {
             for i in idx {
-                outcomes[i] = Some(Outcome::Unsupported(msg.clone()));
+                outcomes[i] = Some(outcome.clone());
             }
             continue;
         }
@@ -267,7 +274,7 @@ fn run_batches(
     }
     let results = parallel_map(&chunks, |(pi, idx)| {
         let Ok(v) = &prepared[*pi].1 else {
-            unreachable!("unsupported policies have no chunks")
+            unreachable!("policies without a validator have no chunks")
         };
         let items: Vec<BatchItem> = idx
             .iter()
