@@ -24,6 +24,7 @@ pub fn run(_args: &[String]) -> Result<()> {
         "--features",
         "jwt-harness/system-backends",
     ])?;
+    crate::package::run_task(&[])?;
     crate::conformance::run(&["--all".to_string()])?;
     crate::matrix::run(&["--check".to_string()])?;
     crate::fuzz::smoke()?;

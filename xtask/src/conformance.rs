@@ -21,6 +21,12 @@ pub fn run(args: &[String]) -> Result<()> {
     let features: &[&str] = if all {
         install_system_packages()?;
         run_cmd(cmd("bash", &["adapters/setup.sh"]))?;
+        // The adapters' protocol hygiene (pipelining, garbage requests, exit on end of input),
+        // beyond the verdicts the snapshots hold.
+        run_cmd(cmd(
+            "target/adapters/venv/bin/python",
+            &["adapters/smoke_test.py"],
+        ))?;
         &["--features", "jwt-harness/system-backends"]
     } else {
         &[]

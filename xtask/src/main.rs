@@ -5,6 +5,7 @@ mod ci;
 mod conformance;
 mod fuzz;
 mod matrix;
+mod package;
 mod util;
 
 use std::process::ExitCode;
@@ -17,8 +18,9 @@ tasks:
                            the verdicts with tests/snapshots (--update rewrites them; --all adds
                            the system-library backends and the adapters/ in other languages)
   matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
-  ci                       everything CI checks: fmt, clippy, tests, conformance, fuzz smoke
+  ci                       everything CI checks: fmt, clippy, tests, package, conformance, fuzz smoke
   bench                    throughput figures (release build)
+  package                  cargo package the library and test examples/custom-validator against it
   fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
   gen-fixtures             regenerate the test-only keys in fixtures/keys";
 
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(rest),
         Some("fuzz") => fuzz::run(rest),
         Some("matrix") => matrix::run(rest),
+        Some("package") => package::run_task(rest),
         Some("gen-fixtures") => {
             util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])
         }

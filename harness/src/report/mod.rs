@@ -218,8 +218,20 @@ impl Report {
         }
     }
 
-    /// Panics with the list of unsafe findings, if any (for `cargo test` users).
+    /// Panics with the list of unsafe findings, if any (for `cargo test` users). A run in which
+    /// no case reached the validator (no result, or every one skipped, unsupported or broken)
+    /// proves nothing and panics too.
     pub fn assert_no_unsafe(&self) {
+        let ran = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Accept | Outcome::Reject { .. }))
+            .count();
+        assert!(
+            ran > 0,
+            "no case reached a validator ({} results, all skipped, unsupported or broken): an empty run proves nothing",
+            self.results.len()
+        );
         let bad: Vec<String> = self
             .results
             .iter()
