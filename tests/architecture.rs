@@ -198,3 +198,74 @@ fn no_module_outgrows_500_lines() {
     }
     assert!(big.is_empty(), "split these modules:\n{}", big.join("\n"));
 }
+
+/// The rows of the README's layout table: (backticked paths of the first column, the row).
+fn layout_rows() -> Vec<(Vec<String>, String)> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let table = readme
+        .split("## Layout")
+        .nth(1)
+        .expect("README has a Layout section");
+    table
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|row| {
+            let first = row.split('|').nth(1).unwrap_or("");
+            let paths = first
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            (paths, row.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_layout_table_matches_the_tree() {
+    let rows = layout_rows();
+    let named: Vec<&String> = rows.iter().flat_map(|(p, _)| p).collect();
+    for path in &named {
+        assert!(
+            root().join(path).exists(),
+            "README layout names {path}, which does not exist"
+        );
+    }
+    // Every top-level directory is in the table.
+    for e in std::fs::read_dir(root()).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() && !name.starts_with('.') && name != "target" {
+            assert!(
+                named
+                    .iter()
+                    .any(|p| p.trim_end_matches('/') == name || p.starts_with(&format!("{name}/"))),
+                "top-level directory {name}/ is missing from the README layout table"
+            );
+        }
+    }
+    // Every module of the library is named in its row.
+    let src_row = &rows
+        .iter()
+        .find(|(p, _)| p.iter().any(|p| p == "harness/src/"))
+        .expect("a harness/src/ row")
+        .1;
+    for e in std::fs::read_dir(root().join("harness/src")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if ["lib.rs", "main.rs"].contains(&name.as_str()) {
+            continue;
+        }
+        let shown = if name.ends_with(".rs") {
+            name.clone()
+        } else {
+            format!("{name}/")
+        };
+        assert!(
+            src_row.contains(&format!("`{shown}`")),
+            "harness/src/{shown} is missing from the README layout table"
+        );
+    }
+}

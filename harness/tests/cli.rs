@@ -225,3 +225,25 @@ fn fail_on_controls_the_exit_code() {
     ]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn every_subcommand_help_ends_with_examples() {
+    for sub in ["run", "cases", "verify", "explain"] {
+        let out = harness(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        let help = text(&out.stdout);
+        let examples = help
+            .split("Examples:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{sub} --help has no examples"));
+        let n = examples
+            .lines()
+            .filter(|l| l.trim_start().starts_with("jwt-harness "))
+            .count();
+        assert!((2..=3).contains(&n), "{sub} --help shows {n} examples");
+    }
+    // Bad values are usage errors (exit 2) naming what is allowed.
+    let out = harness(&["run", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("json"), "{}", text(&out.stderr));
+}
