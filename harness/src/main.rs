@@ -375,17 +375,10 @@ fn cmd_cases(
                     );
                 }
             }
-            let mut applied: Vec<&str> = forged
-                .instances
-                .iter()
-                .map(|i| i.case.id.as_str())
-                .collect();
-            applied.sort();
-            applied.dedup();
             eprintln!(
                 "{} cases in the catalog, {} apply to these {} policies: {} tokens",
                 catalog.cases.len(),
-                applied.len(),
+                forged.distinct_cases(),
                 policies.len(),
                 forged.instances.len()
             );

@@ -93,16 +93,7 @@ pub fn run(
         .or(at_system.as_ref().map(|(_, f)| f))
         .cloned();
     if let Some(forged) = &reference {
-        report.distinct_cases = {
-            let mut ids: Vec<&str> = forged
-                .instances
-                .iter()
-                .map(|i| i.case.id.as_str())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids.len()
-        };
+        report.distinct_cases = forged.distinct_cases();
         report.tokens = forged.instances.len();
         report.forge_errors = forged.errors.clone();
     }

@@ -30,6 +30,13 @@ pub enum Cache {
     Dir(PathBuf),
 }
 
+/// The catalog, policies and attacker keys of a run, read once.
+struct Inputs {
+    catalog: Catalog,
+    policies: Vec<Arc<Policy>>,
+    attackers: forge::Attackers,
+}
+
 /// The catalog run against backends under one or more policies: the library entry point.
 pub struct Suite {
     policies: Option<Vec<Policy>>,
@@ -177,8 +184,8 @@ impl Suite {
         }
     }
 
-    /// Checks the filters against the catalog and returns the case filter.
-    fn filter(&self, catalog: &Catalog) -> Result<impl Fn(&Case) -> bool + Sync + '_> {
+    /// Checks the family filter against the catalog.
+    fn filter(&self, catalog: &Catalog) -> Result<()> {
         let known = catalog.families();
         for f in &self.families {
             if !known.contains(f) {
@@ -188,20 +195,37 @@ impl Suite {
                 )));
             }
         }
-        Ok(move |c: &Case| {
-            (self.families.is_empty() || self.families.contains(&c.family))
-                && self.case_glob.as_deref().is_none_or(|g| glob(g, &c.id))
+        Ok(())
+    }
+
+    /// Everything forging needs, read once.
+    fn inputs(&self) -> Result<Inputs> {
+        let catalog = self.catalog()?;
+        self.filter(&catalog)?;
+        Ok(Inputs {
+            policies: self.policies()?.into_iter().map(Arc::new).collect(),
+            attackers: self.fixtures.attackers()?,
+            catalog,
         })
     }
 
     /// Forges the catalog over the policies at a clock (through the cache when the clock is the
     /// suite's fixed one).
     pub fn forge_at(&self, now: u64) -> Result<Forged> {
-        let catalog = self.catalog()?;
-        let policies: Vec<Arc<Policy>> = self.policies()?.into_iter().map(Arc::new).collect();
-        let attackers = self.fixtures.attackers()?;
-        let filter = self.filter(&catalog)?;
-        let plan = forge::plan(&catalog, &policies, &attackers, &filter);
+        Ok(self.forge_with(&self.inputs()?, now))
+    }
+
+    fn forge_with(&self, inputs: &Inputs, now: u64) -> Forged {
+        let Inputs {
+            catalog,
+            policies,
+            attackers,
+        } = inputs;
+        let filter = |c: &Case| {
+            (self.families.is_empty() || self.families.contains(&c.family))
+                && self.case_glob.as_deref().is_none_or(|g| glob(g, &c.id))
+        };
+        let plan = forge::plan(catalog, policies, attackers, &filter);
         let config = ForgeConfig {
             now,
             seed: self.config.seed,
@@ -209,11 +233,11 @@ impl Suite {
         let dir = (self.config.now == Some(now))
             .then(|| self.cache_dir())
             .flatten();
-        let (signed, status) = forge::forge_cached(dir.as_deref(), &plan, &attackers, &config);
+        let (signed, status) = forge::forge_cached(dir.as_deref(), &plan, attackers, &config);
         if let Ok(mut s) = self.last_cache.lock() {
             *s = status;
         }
-        Ok(forge::assemble(&plan, signed, now))
+        forge::assemble(&plan, signed, now)
     }
 
     /// Runs one backend. Configuration errors (a broken catalog or key file) panic with the
@@ -226,10 +250,7 @@ impl Suite {
     /// Runs several backends over the same forged tokens.
     pub fn try_run(&self, backends: &[&dyn Backend]) -> Result<Report> {
         // Everything that can be wrong in the configuration fails here, before any work.
-        let catalog = self.catalog()?;
-        let _ = self.filter(&catalog)?;
-        self.policies()?;
-        self.fixtures.attackers()?;
+        let inputs = self.inputs()?;
         let mut entries = Vec::new();
         for b in backends {
             let file = if self.deviations {
@@ -248,17 +269,7 @@ impl Suite {
             Some(b) => b,
             None => &(),
         };
-        // The configuration was checked above, so forging cannot fail on it now; should a file
-        // change under the run, its error is reported as a forge error, not lost.
-        let tokens = |now| {
-            self.forge_at(now).unwrap_or_else(|e| Forged {
-                instances: Vec::new(),
-                errors: vec![forge::ForgeError {
-                    id: "*".into(),
-                    message: e.to_string(),
-                }],
-            })
-        };
+        let tokens = |now| self.forge_with(&inputs, now);
         Ok(run::run(&tokens, &entries, &self.config, progress))
     }
 }

@@ -12,13 +12,27 @@ use jwt_harness::Policy;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-/// The HS256 secrets of a policy (its `oct` keys).
-fn secrets(policy: &Policy) -> Vec<Vec<u8>> {
-    policy
+/// The HS256 secrets of a policy (its `oct` keys); a policy without one is not for these
+/// validators.
+fn secrets(policy: &Policy) -> Result<Vec<Vec<u8>>, String> {
+    let secrets: Vec<Vec<u8>> = policy
         .keys
         .iter()
         .filter_map(|k| k.secret().map(<[u8]>::to_vec))
-        .collect()
+        .collect();
+    if secrets.is_empty() {
+        return Err("HS256 only".into());
+    }
+    Ok(secrets)
+}
+
+/// Who a validator of this crate is.
+fn info(name: &str) -> BackendInfo {
+    BackendInfo {
+        name: name.into(),
+        version: "0.1.0".into(),
+        clock: Clock::Request,
+    }
 }
 
 /// Splits and decodes a compact token: header, claims, and whether some secret's HMAC matches.
@@ -72,19 +86,11 @@ impl Validator for NaiveValidator {
 
 impl Backend for Naive {
     fn info(&self) -> BackendInfo {
-        BackendInfo {
-            name: "naive-hs256".into(),
-            version: "0.1.0".into(),
-            clock: Clock::Request,
-        }
+        info("naive-hs256")
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        let secrets = secrets(policy);
-        if secrets.is_empty() {
-            return Err("HS256 only".into());
-        }
-        Ok(Box::new(NaiveValidator(secrets)))
+        Ok(Box::new(NaiveValidator(secrets(policy)?)))
     }
 }
 
@@ -148,20 +154,12 @@ impl Validator for CarefulValidator {
 
 impl Backend for Careful {
     fn info(&self) -> BackendInfo {
-        BackendInfo {
-            name: "careful-hs256".into(),
-            version: "0.1.0".into(),
-            clock: Clock::Request,
-        }
+        info("careful-hs256")
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        let secrets = secrets(policy);
-        if secrets.is_empty() {
-            return Err("HS256 only".into());
-        }
         Ok(Box::new(CarefulValidator {
-            secrets,
+            secrets: secrets(policy)?,
             policy: policy.clone(),
         }))
     }

@@ -29,6 +29,19 @@ macro_rules! word_type {
     };
 }
 
+/// The value a word names in a table of (value, word).
+fn by_word<T: Clone>(words: &[(T, &'static str)], word: &str) -> Option<T> {
+    words
+        .iter()
+        .find(|(_, w)| *w == word)
+        .map(|(v, _)| v.clone())
+}
+
+/// The word of a value in a table of (value, word).
+fn word_of<T: PartialEq>(words: &[(T, &'static str)], value: &T) -> Option<&'static str> {
+    words.iter().find(|(v, _)| v == value).map(|(_, w)| *w)
+}
+
 /// Parses `prefix:N` counts.
 fn count(op: &str, n: &str) -> Result<usize, String> {
     n.parse().map_err(|_| format!("bad count in {op:?}"))
@@ -67,11 +80,7 @@ impl KeyChoice {
 impl FromStr for KeyChoice {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        KeyChoice::WORDS
-            .iter()
-            .find(|(_, w)| *w == s)
-            .map(|(k, _)| *k)
-            .ok_or_else(|| format!("unknown key {s:?}"))
+        by_word(&KeyChoice::WORDS, s).ok_or_else(|| format!("unknown key {s:?}"))
     }
 }
 
@@ -96,23 +105,23 @@ pub enum Trust {
 }
 word_type!(Trust, "trust variant");
 
+impl Trust {
+    const WORDS: [(Trust, &'static str); 2] = [
+        (Trust::ShortSecret, "short-secret"),
+        (Trust::DuplicateKid, "duplicate-kid"),
+    ];
+}
+
 impl FromStr for Trust {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "short-secret" => Ok(Trust::ShortSecret),
-            "duplicate-kid" => Ok(Trust::DuplicateKid),
-            _ => Err(format!("unknown trust variant {s:?}")),
-        }
+        by_word(&Trust::WORDS, s).ok_or_else(|| format!("unknown trust variant {s:?}"))
     }
 }
 
 impl fmt::Display for Trust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Trust::ShortSecret => "short-secret",
-            Trust::DuplicateKid => "duplicate-kid",
-        })
+        f.write_str(word_of(&Trust::WORDS, self).unwrap_or("short-secret"))
     }
 }
 
@@ -146,31 +155,27 @@ impl KeyTypeReq {
     }
 }
 
+impl KeyTypeReq {
+    const WORDS: [(KeyTypeReq, &'static str); 5] = [
+        (KeyTypeReq::Rsa, "rsa"),
+        (KeyTypeReq::Ec, "ec"),
+        (KeyTypeReq::Okp, "okp"),
+        (KeyTypeReq::Oct, "oct"),
+        (KeyTypeReq::Asymmetric, "asymmetric"),
+    ];
+}
+
 impl FromStr for KeyTypeReq {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "rsa" => Ok(KeyTypeReq::Rsa),
-            "ec" => Ok(KeyTypeReq::Ec),
-            "okp" => Ok(KeyTypeReq::Okp),
-            "oct" => Ok(KeyTypeReq::Oct),
-            "asymmetric" => Ok(KeyTypeReq::Asymmetric),
-            _ => Err(format!(
-                "unknown key_type {s:?} (rsa, ec, okp, oct or asymmetric)"
-            )),
-        }
+        by_word(&KeyTypeReq::WORDS, s)
+            .ok_or_else(|| format!("unknown key_type {s:?} (rsa, ec, okp, oct or asymmetric)"))
     }
 }
 
 impl fmt::Display for KeyTypeReq {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            KeyTypeReq::Rsa => "rsa",
-            KeyTypeReq::Ec => "ec",
-            KeyTypeReq::Okp => "okp",
-            KeyTypeReq::Oct => "oct",
-            KeyTypeReq::Asymmetric => "asymmetric",
-        })
+        f.write_str(word_of(&KeyTypeReq::WORDS, self).unwrap_or("asymmetric"))
     }
 }
 
@@ -279,8 +284,8 @@ impl FromStr for SigOp {
         if s == "ecdsa-high-s" {
             return Ok(SigOp::EcdsaHighS);
         }
-        if let Some((op, _)) = SigOp::WORDS.iter().find(|(_, w)| *w == s) {
-            return Ok(op.clone());
+        if let Some(op) = by_word(&SigOp::WORDS, s) {
+            return Ok(op);
         }
         if let Some(n) = s.strip_prefix("truncate:") {
             return Ok(SigOp::Truncate(count(s, n)?));
@@ -300,10 +305,7 @@ impl fmt::Display for SigOp {
             SigOp::EcdsaHighS => f.write_str("ecdsa-high-s"),
             SigOp::Truncate(n) => write!(f, "truncate:{n}"),
             SigOp::Bytes(b) => write!(f, "bytes:{}", b64::encode(b)),
-            op => {
-                let word = SigOp::WORDS.iter().find(|(o, _)| o == op).map(|(_, w)| *w);
-                f.write_str(word.unwrap_or("flip-bit"))
-            }
+            op => f.write_str(word_of(&SigOp::WORDS, op).unwrap_or("flip-bit")),
         }
     }
 }
@@ -370,8 +372,8 @@ impl AlterOp {
 impl FromStr for AlterOp {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        if let Some((op, _)) = AlterOp::WORDS.iter().find(|(_, w)| *w == s) {
-            return Ok(op.clone());
+        if let Some(op) = by_word(&AlterOp::WORDS, s) {
+            return Ok(op);
         }
         if let Some(n) = s.strip_prefix("segments:") {
             return Ok(AlterOp::Segments(count(s, n)?));

@@ -71,6 +71,16 @@ pub struct Forged {
     pub errors: Vec<ForgeError>,
 }
 
+impl Forged {
+    /// The number of distinct cases (`family/name`) among the instances.
+    pub fn distinct_cases(&self) -> usize {
+        let mut ids: Vec<&str> = self.instances.iter().map(|i| i.case.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+}
+
 /// What the forge needs besides the catalog and policies.
 #[derive(Debug, Clone)]
 pub struct ForgeConfig {
