@@ -24,7 +24,9 @@ pub enum Fixtures {
 }
 
 /// The project directory: `$JWT_HARNESS_ROOT`, else the current directory or the nearest of its
-/// parents that holds a `fixtures/cases/` directory (a real one, not the crate's link to it).
+/// parents whose `fixtures/` (a real directory, not the crate's link to it) holds `cases/`,
+/// `policies/` and the attacker keys: a jwt-harness checkout or a project laid out like one, not
+/// any project that happens to have a `fixtures/cases/`.
 pub fn project_root() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("JWT_HARNESS_ROOT") {
         return Some(PathBuf::from(dir));
@@ -34,6 +36,10 @@ pub fn project_root() -> Option<PathBuf> {
         .find(|dir| {
             std::fs::symlink_metadata(dir.join("fixtures")).is_ok_and(|m| m.is_dir())
                 && dir.join("fixtures/cases").is_dir()
+                && dir.join("fixtures/policies").is_dir()
+                && dir
+                    .join("fixtures/keys/attacker.private.jwks.json")
+                    .is_file()
         })
         .map(Path::to_path_buf)
 }

@@ -5,7 +5,8 @@
 //! ([`judge`]) — expectations that the strict reference validator ([`oracle`]) independently
 //! agrees with — and reports the findings ([`report`]).
 //!
-//! Teams test their own validator in `cargo test`:
+//! Teams test their own validator in `cargo test`; the catalog, the default policies and their
+//! test-only keys are embedded in the crate ([`fixtures`]), so nothing else is needed:
 //!
 //! ```no_run
 //! use jwt_harness::{Policy, Suite, backend::{Backend, BackendInfo, Clock, Outcome, Validator}};
@@ -20,10 +21,14 @@
 //!     }
 //! }
 //!
-//! let report = Suite::new(Policy::load("auth.toml").unwrap()).run(&MyValidator);
+//! let report = Suite::defaults().unwrap().run(&MyValidator);
 //! report.assert_no_unsafe();
 //! println!("{}", report.table());
+//! // Under your own policy and cases:
+//! let mine = Suite::new(Policy::load("auth.toml").unwrap()).with_catalog("my-cases/");
 //! ```
+//!
+//! The command line (`src/main.rs`) parses flags and hands a [`Suite`] to the same pipeline.
 
 #![deny(missing_docs)]
 

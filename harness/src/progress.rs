@@ -65,16 +65,19 @@ impl Bar {
 
 impl Progress for Bar {
     fn forged(&self, tokens: usize) {
+        // Every backend runs every token: the whole run's length is known from the first forge.
+        if self.bar.length() == Some(0) {
+            self.bar.set_length((tokens * self.backends) as u64);
+        }
         self.bar.set_message(format!("forged {tokens} tokens"));
         self.maybe_show();
     }
 
-    fn backend_started(&self, name: &str, instances: usize) {
+    fn backend_started(&self, name: &str, _instances: usize) {
         self.backend.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut n) = self.name.lock() {
             *n = name.to_string();
         }
-        self.bar.inc_length(instances as u64);
         self.message();
         self.maybe_show();
     }

@@ -248,10 +248,15 @@ fn run_batches(
     let mut outcomes: Vec<Option<Outcome>> = vec![None; forged.instances.len()];
     let mut chunks: Vec<(usize, Vec<usize>)> = Vec::new();
     for (pi, (policy, validator)) in prepared.iter().enumerate() {
-        let idx: Vec<usize> = (0..forged.instances.len())
+        let mine: Vec<usize> = (0..forged.instances.len())
             .filter(|&i| Arc::ptr_eq(&forged.instances[i].policy, policy))
+            .collect();
+        let idx: Vec<usize> = mine
+            .iter()
+            .copied()
             .filter(|&i| !skipped(&forged.instances[i]))
             .collect();
+        progress.validated(mine.len() - idx.len());
         if let Err(outcome) = validator {
             for i in idx {
                 outcomes[i] = Some(outcome.clone());

@@ -53,7 +53,8 @@ impl Instance {
     }
 }
 
-/// A case that could not be forged under a policy: a catalog bug, reported as skipped.
+/// A case that could not be forged under a policy: a catalog bug. Reports list it, and `run`
+/// exits 2 (a configuration error), with every other result kept.
 #[derive(Debug, Clone)]
 pub struct ForgeError {
     /// `family/name@policy`.
