@@ -4,9 +4,10 @@
 //! `JWT_HARNESS_EXTERNAL` set (`cargo xtask conformance --all`) the external adapters declared in
 //! `fixtures/backends/*.toml` run too; without it their snapshots are left alone.
 //!
-//! Beyond the snapshots it asserts what must hold whatever they say: nothing is broken (but for
-//! library panics a backend file records), nothing failed to forge, the reference validator has no findings at all, every unsafe or strict
-//! finding of a library is explained in its backend file, and no explanation is stale.
+//! Beyond the snapshots it asserts what must hold whatever they say: nothing is broken (a broken
+//! result is a fault of an adapter or the harness, never a deviation), nothing failed to forge,
+//! the reference validator has no findings at all, every unsafe, crash or strict finding of a
+//! library is explained in its backend file, and no explanation is stale.
 
 use jwt_harness::backend::{self, Backend};
 use jwt_harness::judge::Finding;
@@ -50,9 +51,11 @@ fn verdicts_match_snapshots() {
         .results
         .iter()
         .filter(|r| match r.finding {
-            // A broken result is explained only when a library panics in process and its
-            // backend file says so; a broken adapter or harness never is.
-            Finding::Unsafe | Finding::Strict | Finding::Broken => r.known.is_none(),
+            // A library's crash is explained by its backend file like an unsafe accept; a broken
+            // result is never explained (the deviation format has no `broken`).
+            Finding::Unsafe | Finding::Crash | Finding::Strict | Finding::Broken => {
+                r.known.is_none()
+            }
             _ => false,
         })
         .map(|r| format!("{} {} {}", r.finding.name(), r.backend, r.instance_id()))

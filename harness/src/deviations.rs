@@ -7,7 +7,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// The findings a deviation may explain.
-pub const DEVIATION_FINDINGS: [&str; 5] = ["unsafe", "strict", "reason", "unsupported", "broken"];
+pub const DEVIATION_FINDINGS: [&str; 5] = ["unsafe", "crash", "strict", "reason", "unsupported"];
 
 /// A known, accepted deviation of a backend, with the reason it is accepted.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,9 +18,9 @@ pub struct Deviation {
     /// A glob over the policy name; default `*`.
     #[serde(default = "star")]
     pub policy: String,
-    /// The finding it explains: `unsafe`, `strict`, `reason`, `unsupported`, or `broken` for a
-    /// library that panics on a token in process (a robustness bug of the library, recorded with
-    /// its reason; a broken adapter or harness is never a deviation).
+    /// The finding it explains: `unsafe`, `crash` (the library panicked, crashed or hung on the
+    /// token), `strict`, `reason` or `unsupported`. Never `broken`: a broken adapter or harness is
+    /// ours to fix, not a property of the library.
     pub finding: String,
     /// Why it is accepted: a documented default, a known CVE class, a missing feature.
     pub reason: String,

@@ -17,7 +17,9 @@ pub enum Finding {
     Strict,
     /// The backend cannot express the case.
     Unsupported,
-    /// The backend crashed, hung or babbled.
+    /// The library under test panicked, crashed or hung on the token (denial of service).
+    Crash,
+    /// Our adapter or the harness crashed, hung or babbled.
     Broken,
     /// Not run (needs a fixed clock on a system-clock backend, or could not be forged).
     Skipped,
@@ -32,6 +34,7 @@ impl Finding {
             Finding::Unsafe => "unsafe",
             Finding::Strict => "strict",
             Finding::Unsupported => "unsupported",
+            Finding::Crash => "crash",
             Finding::Broken => "broken",
             Finding::Skipped => "skipped",
         }
@@ -47,6 +50,7 @@ impl Finding {
 pub fn judge(expect: Expect, want_reason: Option<Reason>, outcome: &Outcome) -> Finding {
     match (expect, outcome) {
         (_, Outcome::Broken(_)) => Finding::Broken,
+        (_, Outcome::Crash(_)) => Finding::Crash,
         (_, Outcome::Unsupported(_)) => Finding::Unsupported,
         (Expect::Either, _) => Finding::Pass,
         (Expect::Accept, Outcome::Accept) => Finding::Pass,
@@ -67,7 +71,7 @@ pub enum FailOn {
     Never,
     /// Only broken results fail.
     Broken,
-    /// Broken, and unsafe findings at or above this severity.
+    /// Broken, and unsafe and crash findings at or above this severity.
     Unsafe(Severity),
     /// All of the above at any severity, and strict findings.
     Strict,
@@ -90,8 +94,8 @@ impl FailOn {
             (FailOn::Never, _) => false,
             (_, Finding::Broken) => true,
             (FailOn::Broken, _) => false,
-            (FailOn::Unsafe(min), Finding::Unsafe) => severity >= min,
-            (FailOn::Strict, Finding::Unsafe | Finding::Strict) => true,
+            (FailOn::Unsafe(min), Finding::Unsafe | Finding::Crash) => severity >= min,
+            (FailOn::Strict, Finding::Unsafe | Finding::Crash | Finding::Strict) => true,
             _ => false,
         }
     }
@@ -129,6 +133,10 @@ mod tests {
             judge(Accept, None, &Outcome::Unsupported("x".into())),
             Finding::Unsupported
         );
+        assert_eq!(
+            judge(Either, None, &Outcome::Crash("x".into())),
+            Finding::Crash
+        );
     }
 
     #[test]
@@ -139,6 +147,9 @@ mod tests {
         assert!(f.fails(Finding::Broken, Severity::Low));
         assert!(!f.fails(Finding::Strict, Severity::Low));
         assert!(FailOn::Strict.fails(Finding::Strict, Severity::Low));
+        assert!(f.fails(Finding::Crash, Severity::High));
+        assert!(!f.fails(Finding::Crash, Severity::Low));
+        assert!(!FailOn::Broken.fails(Finding::Crash, Severity::Critical));
         assert!(!FailOn::Never.fails(Finding::Broken, Severity::Low));
         assert!(FailOn::parse("bogus").is_none());
     }

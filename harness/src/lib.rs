@@ -40,6 +40,7 @@ pub mod explain;
 pub mod fixtures;
 pub mod forge;
 pub mod fuzzing;
+pub mod isolate;
 pub mod jose;
 pub mod judge;
 pub mod keygen;

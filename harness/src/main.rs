@@ -218,7 +218,7 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
-    run::install_panic_hook();
+    jwt_harness::isolate::install_panic_hook();
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));

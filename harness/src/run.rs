@@ -4,11 +4,11 @@
 use crate::backend::{Backend, BackendInfo, BatchItem, Clock, Outcome};
 use crate::deviations::BackendFile;
 use crate::forge::{Forged, Instance};
+use crate::isolate::{guarded, isolated, panic_outcome};
 use crate::judge::{self, Finding};
 use crate::par::{parallel_map, thread_count};
 use crate::policy::Policy;
 use crate::report::{Report, ResultRow, StaleDeviation};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 /// Follows a run as it goes (the command line's progress bar); every method defaults to nothing.
@@ -116,7 +116,7 @@ pub fn run(
             if r.known.is_none()
                 && matches!(
                     r.finding,
-                    Finding::Unsafe | Finding::Strict | Finding::Broken
+                    Finding::Unsafe | Finding::Strict | Finding::Crash | Finding::Broken
                 )
             {
                 progress.finding();
@@ -150,10 +150,7 @@ fn run_backend(
             let v = match guarded(|| entry.backend.prepare(&inst.policy)) {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(msg)) => Err(Outcome::Unsupported(msg)),
-                Err(p) => Err(Outcome::Broken(format!(
-                    "panicked while preparing the policy: {}",
-                    panic_text(&p)
-                ))),
+                Err(p) => Err(panic_outcome(&p, "while preparing the policy")),
             };
             prepared.push((inst.policy.clone(), v));
         }
@@ -207,36 +204,6 @@ fn run_backend(
         .collect()
 }
 
-thread_local! {
-    /// Set while a backend runs on this thread: its panics are results, not harness bugs.
-    static IN_BACKEND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Calls into a backend with its panics caught (and kept quiet by [`install_panic_hook`]).
-fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
-    IN_BACKEND.with(|b| b.set(true));
-    let r = catch_unwind(AssertUnwindSafe(f));
-    IN_BACKEND.with(|b| b.set(false));
-    r
-}
-
-/// Installs a panic hook for the command line: a panic inside a backend is recorded as that
-/// case's `broken` result and printed nowhere else (a library that panics on every second token
-/// must not bury the report in backtraces); any other panic is a harness bug and is printed as
-/// one line.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        if !IN_BACKEND.with(|b| b.get()) {
-            eprintln!("jwt-harness: internal error (please report): {info}");
-        }
-    }));
-}
-
-/// Runs `f`, turning a panic into a `broken` outcome.
-fn isolated(f: impl FnOnce() -> Outcome) -> Outcome {
-    guarded(f).unwrap_or_else(|p| Outcome::Broken(format!("panicked: {}", panic_text(&p))))
-}
-
 /// For pipelined backends: each policy's instances in one contiguous batch per worker thread.
 fn run_batches(
     forged: &Forged,
@@ -288,7 +255,7 @@ fn run_batches(
                 let msg = format!("batch of {} answered {} outcomes", items.len(), out.len());
                 vec![Outcome::Broken(msg); items.len()]
             }
-            Err(p) => vec![Outcome::Broken(format!("panicked: {}", panic_text(&p))); items.len()],
+            Err(p) => vec![panic_outcome(&p, "while validating a batch"); items.len()],
         }
     });
     for ((_, idx), outs) in chunks.iter().zip(results) {
@@ -363,17 +330,6 @@ pub fn relative_times(detail: &str, now: u64) -> String {
         i = end;
     }
     out
-}
-
-/// The message of a caught panic.
-pub fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".into()
-    }
 }
 
 #[cfg(test)]

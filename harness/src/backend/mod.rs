@@ -76,17 +76,21 @@ pub enum Outcome {
     },
     /// The backend cannot express this policy or algorithm.
     Unsupported(String),
-    /// The backend crashed, panicked, hung or answered garbage.
+    /// The library under test panicked, crashed or hung on the token: a denial-of-service
+    /// finding of the library.
+    Crash(String),
+    /// Our adapter or the harness failed: it crashed, hung or answered garbage.
     Broken(String),
 }
 
 impl Outcome {
-    /// `accept`, `reject`, `unsupported` or `broken`.
+    /// `accept`, `reject`, `unsupported`, `crash` or `broken`.
     pub fn kind(&self) -> &'static str {
         match self {
             Outcome::Accept => "accept",
             Outcome::Reject { .. } => "reject",
             Outcome::Unsupported(_) => "unsupported",
+            Outcome::Crash(_) => "crash",
             Outcome::Broken(_) => "broken",
         }
     }

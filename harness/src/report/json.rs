@@ -44,6 +44,7 @@ pub fn to_json(report: &Report) -> Value {
             "unsafe": s.unsafe_,
             "strict": s.strict,
             "unsupported": s.unsupported,
+            "crash": s.crash,
             "broken": s.broken,
             "skipped": s.skipped,
             "known": s.known,

@@ -1,5 +1,5 @@
 //! The JUnit XML report: one test suite per backend, one test case per case instance, so CI
-//! systems show findings as failed tests. Unsafe, strict and broken results fail (known
+//! systems show findings as failed tests. Unsafe, crash, strict and broken results fail (known
 //! deviations pass with their reason in `system-out`); unsupported and skipped are skipped.
 
 use super::Report;
@@ -27,7 +27,12 @@ pub fn xml_escape(s: &str) -> String {
 /// Renders the report as JUnit XML.
 pub fn to_junit(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let fails = |f: Finding| matches!(f, Finding::Unsafe | Finding::Strict | Finding::Broken);
+    let fails = |f: Finding| {
+        matches!(
+            f,
+            Finding::Unsafe | Finding::Crash | Finding::Strict | Finding::Broken
+        )
+    };
     let s = report.summary();
     let failures = report
         .results

@@ -23,6 +23,7 @@ fn cell_text(report: &Report, family: &str, backend: &str) -> String {
     for (f, label) in [
         (Finding::Unsafe, "unsafe"),
         (Finding::Strict, "strict"),
+        (Finding::Crash, "crash"),
         (Finding::Broken, "broken"),
     ] {
         let n = rows.iter().filter(|r| r.finding == f).count();
@@ -39,8 +40,8 @@ pub fn to_markdown(report: &Report) -> String {
     let mut out = String::from("## jwt-harness\n\n");
     let _ = writeln!(
         out,
-        "{} cases, {} results: **{} unsafe**, {} strict, {} broken, {} unsupported, {} skipped, {} pass; {} known deviations.\n",
-        s.cases, s.results, s.unsafe_, s.strict, s.broken, s.unsupported, s.skipped, s.pass, s.known
+        "{} cases, {} results: **{} unsafe**, {} crash, {} strict, {} broken, {} unsupported, {} skipped, {} pass; {} known deviations.\n",
+        s.cases, s.results, s.unsafe_, s.crash, s.strict, s.broken, s.unsupported, s.skipped, s.pass, s.known
     );
     let mut families: Vec<&str> = Vec::new();
     for r in &report.results {
@@ -68,7 +69,7 @@ pub fn to_markdown(report: &Report) -> String {
         .filter(|r| {
             matches!(
                 r.finding,
-                Finding::Unsafe | Finding::Strict | Finding::Broken
+                Finding::Unsafe | Finding::Crash | Finding::Strict | Finding::Broken
             )
         })
         .filter(|r| r.known.is_none())

@@ -89,7 +89,7 @@ impl ResultRow {
         match &self.outcome {
             Outcome::Accept => "",
             Outcome::Reject { detail, .. } => detail,
-            Outcome::Unsupported(d) | Outcome::Broken(d) => d,
+            Outcome::Unsupported(d) | Outcome::Crash(d) | Outcome::Broken(d) => d,
         }
     }
 }
@@ -124,7 +124,9 @@ pub struct Summary {
     pub strict: usize,
     /// Unsupported.
     pub unsupported: usize,
-    /// Broken.
+    /// Library crashes.
+    pub crash: usize,
+    /// Broken (our adapter or the harness).
     pub broken: usize,
     /// Skipped.
     pub skipped: usize,
@@ -191,6 +193,7 @@ impl Report {
                 Finding::Unsafe => s.unsafe_ += 1,
                 Finding::Strict => s.strict += 1,
                 Finding::Unsupported => s.unsupported += 1,
+                Finding::Crash => s.crash += 1,
                 Finding::Broken => s.broken += 1,
                 Finding::Skipped => s.skipped += 1,
             }
@@ -225,7 +228,12 @@ impl Report {
         let ran = self
             .results
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Accept | Outcome::Reject { .. }))
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::Accept | Outcome::Reject { .. } | Outcome::Crash(_)
+                )
+            })
             .count();
         assert!(
             ran > 0,

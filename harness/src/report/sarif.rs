@@ -1,5 +1,5 @@
 //! The SARIF 2.1.0 report, for code-scanning dashboards: one rule per case that produced a
-//! finding, one result per unsafe, strict or broken result, located at the case's file. Known
+//! finding, one result per unsafe, crash, strict or broken result, located at the case's file. Known
 //! deviations are included as suppressed results carrying their justification.
 
 use super::Report;
@@ -15,7 +15,7 @@ pub fn to_sarif(report: &Report) -> Value {
         .filter(|r| {
             matches!(
                 r.finding,
-                Finding::Unsafe | Finding::Strict | Finding::Broken
+                Finding::Unsafe | Finding::Crash | Finding::Strict | Finding::Broken
             )
         })
         .collect();
@@ -42,8 +42,10 @@ pub fn to_sarif(report: &Report) -> Value {
         .map(|r| {
             let level = match (r.finding, r.severity) {
                 (Finding::Broken, _) => "error",
-                (Finding::Unsafe, Severity::Critical | Severity::High) => "error",
-                (Finding::Unsafe, Severity::Medium) | (Finding::Strict, _) => "warning",
+                (Finding::Unsafe | Finding::Crash, Severity::Critical | Severity::High) => "error",
+                (Finding::Unsafe | Finding::Crash, Severity::Medium) | (Finding::Strict, _) => {
+                    "warning"
+                }
                 _ => "note",
             };
             let text = match r.finding {

@@ -52,13 +52,14 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
         .filter(|r| {
             matches!(
                 r.finding,
-                Finding::Unsafe | Finding::Broken | Finding::Strict
+                Finding::Unsafe | Finding::Crash | Finding::Broken | Finding::Strict
             )
         })
         .collect();
     problems.sort_by_key(|r| {
         (
             r.finding != Finding::Unsafe,
+            r.finding != Finding::Crash,
             r.finding != Finding::Broken,
             std::cmp::Reverse(r.severity),
             r.known.is_some(),
@@ -72,6 +73,7 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
         }
         let label = match r.finding {
             Finding::Unsafe => format!("UNSAFE {}", r.severity.name()),
+            Finding::Crash => format!("CRASH {}", r.severity.name()),
             Finding::Broken => "BROKEN".to_string(),
             _ => "STRICT".to_string(),
         };
@@ -167,8 +169,8 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "\n{} cases, {} results: {} pass ({} with another reason), {} unsafe, {} strict, {} unsupported, {} broken, {} skipped; {} known deviations",
-        s.cases, s.results, s.pass, s.reason, s.unsafe_, s.strict, s.unsupported, s.broken, s.skipped, s.known
+        "\n{} cases, {} results: {} pass ({} with another reason), {} unsafe, {} crash, {} strict, {} unsupported, {} broken, {} skipped; {} known deviations",
+        s.cases, s.results, s.pass, s.reason, s.unsafe_, s.crash, s.strict, s.unsupported, s.broken, s.skipped, s.known
     );
     for e in &report.forge_errors {
         let _ = writeln!(out, "forge error: {}: {}", e.id, e.message);
@@ -196,6 +198,7 @@ fn cell(rows: &[&ResultRow]) -> String {
     let mut text = format!("{pass}/{}", run.len());
     for (f, mark) in [
         (Finding::Unsafe, "U"),
+        (Finding::Crash, "C"),
         (Finding::Broken, "B"),
         (Finding::Strict, "S"),
     ] {
