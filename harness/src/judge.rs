@@ -2,7 +2,7 @@
 //! threshold. Known deviations live in [`crate::deviations`].
 
 use crate::backend::Outcome;
-use crate::cases::{Expect, Reason, Severity};
+use crate::cases::{Attacker, Expect, Reason, Severity};
 
 /// The classification of one result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,28 +73,35 @@ pub enum FailOn {
     Broken,
     /// Broken, and unsafe and crash findings at or above this severity.
     Unsafe(Severity),
+    /// Broken, and unsafe and crash findings that this attacker class or a stronger one can
+    /// trigger (`anyone` is the strongest, then `holder`, then `issuer`).
+    Attacker(Attacker),
     /// All of the above at any severity, and strict findings.
     Strict,
 }
 
 impl FailOn {
-    /// Parses `never`, `broken`, `critical`, `high`, `medium`, `low` or `strict`.
+    /// Parses `never`, `broken`, `critical`, `high`, `medium`, `low`, `anyone`, `holder`,
+    /// `issuer` or `strict`.
     pub fn parse(text: &str) -> Option<FailOn> {
         match text {
             "never" => Some(FailOn::Never),
             "broken" => Some(FailOn::Broken),
             "strict" => Some(FailOn::Strict),
-            other => Severity::parse(other).map(FailOn::Unsafe),
+            other => Severity::parse(other)
+                .map(FailOn::Unsafe)
+                .or_else(|| Attacker::parse(other).map(FailOn::Attacker)),
         }
     }
 
     /// Whether a finding (not a known deviation) fails the run.
-    pub fn fails(self, finding: Finding, severity: Severity) -> bool {
+    pub fn fails(self, finding: Finding, severity: Severity, attacker: Attacker) -> bool {
         match (self, finding) {
             (FailOn::Never, _) => false,
             (_, Finding::Broken) => true,
             (FailOn::Broken, _) => false,
             (FailOn::Unsafe(min), Finding::Unsafe | Finding::Crash) => severity >= min,
+            (FailOn::Attacker(max), Finding::Unsafe | Finding::Crash) => attacker <= max,
             (FailOn::Strict, Finding::Unsafe | Finding::Crash | Finding::Strict) => true,
             _ => false,
         }
@@ -141,16 +148,40 @@ mod tests {
 
     #[test]
     fn fail_on_levels() {
+        use Attacker::*;
         let f = FailOn::parse("high").unwrap();
-        assert!(f.fails(Finding::Unsafe, Severity::Critical));
-        assert!(!f.fails(Finding::Unsafe, Severity::Medium));
-        assert!(f.fails(Finding::Broken, Severity::Low));
-        assert!(!f.fails(Finding::Strict, Severity::Low));
-        assert!(FailOn::Strict.fails(Finding::Strict, Severity::Low));
-        assert!(f.fails(Finding::Crash, Severity::High));
-        assert!(!f.fails(Finding::Crash, Severity::Low));
-        assert!(!FailOn::Broken.fails(Finding::Crash, Severity::Critical));
-        assert!(!FailOn::Never.fails(Finding::Broken, Severity::Low));
+        assert!(f.fails(Finding::Unsafe, Severity::Critical, Issuer));
+        assert!(!f.fails(Finding::Unsafe, Severity::Medium, Anyone));
+        assert!(f.fails(Finding::Broken, Severity::Low, Issuer));
+        assert!(!f.fails(Finding::Strict, Severity::Low, Anyone));
+        assert!(FailOn::Strict.fails(Finding::Strict, Severity::Low, Issuer));
+        assert!(f.fails(Finding::Crash, Severity::High, Anyone));
+        assert!(!f.fails(Finding::Crash, Severity::Low, Issuer));
+        assert!(!FailOn::Broken.fails(Finding::Crash, Severity::Critical, Anyone));
+        assert!(!FailOn::Never.fails(Finding::Broken, Severity::Low, Anyone));
         assert!(FailOn::parse("bogus").is_none());
+        // By attacker class: `holder` fails on what anyone or a token holder can trigger.
+        let h = FailOn::parse("holder").unwrap();
+        assert!(h.fails(Finding::Unsafe, Severity::Low, Anyone));
+        assert!(h.fails(Finding::Crash, Severity::Medium, Holder));
+        assert!(!h.fails(Finding::Unsafe, Severity::Critical, Issuer));
+        assert!(!FailOn::parse("anyone")
+            .unwrap()
+            .fails(Finding::Unsafe, Severity::High, Holder));
+    }
+
+    #[test]
+    fn severity_follows_attacker_and_impact() {
+        use crate::cases::{severity, Impact};
+        use Attacker::*;
+        assert_eq!(severity(Anyone, Some(Impact::Forgery)), Severity::Critical);
+        assert_eq!(severity(Holder, Some(Impact::Replay)), Severity::High);
+        assert_eq!(severity(Holder, Some(Impact::Confusion)), Severity::Medium);
+        assert_eq!(severity(Issuer, Some(Impact::Confusion)), Severity::Low);
+        assert_eq!(severity(Anyone, Some(Impact::Hygiene)), Severity::Low);
+        // A crash: by the attacker class alone.
+        assert_eq!(severity(Anyone, None), Severity::High);
+        assert_eq!(severity(Holder, None), Severity::Medium);
+        assert_eq!(severity(Issuer, None), Severity::Low);
     }
 }

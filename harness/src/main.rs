@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use jwt_harness::backend::{self, Backend};
-use jwt_harness::cases::Severity;
+use jwt_harness::cases::{Attacker, Severity};
 use jwt_harness::judge::FailOn;
 use jwt_harness::oracle::{self, Verdict};
 use jwt_harness::policy::Policy;
@@ -61,6 +61,12 @@ enum FailOnArg {
     Medium,
     /// Broken, and every unsafe finding.
     Low,
+    /// Broken, and unsafe and crash findings anyone can trigger (no key, no token).
+    Anyone,
+    /// Broken, and unsafe and crash findings anyone or a holder of one genuine token can trigger.
+    Holder,
+    /// Broken, and unsafe and crash findings of every attacker class.
+    Issuer,
     /// Broken, unsafe and strict findings.
     Strict,
 }
@@ -74,6 +80,9 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::High => FailOn::Unsafe(Severity::High),
             FailOnArg::Medium => FailOn::Unsafe(Severity::Medium),
             FailOnArg::Low => FailOn::Unsafe(Severity::Low),
+            FailOnArg::Anyone => FailOn::Attacker(Attacker::Anyone),
+            FailOnArg::Holder => FailOn::Attacker(Attacker::Holder),
+            FailOnArg::Issuer => FailOn::Attacker(Attacker::Issuer),
             FailOnArg::Strict => FailOn::Strict,
         }
     }
@@ -350,6 +359,8 @@ fn cmd_cases(
                         "expect": i.case.expect.name(),
                         "reason": i.case.reason.map(|r| r.name()),
                         "severity": i.case.severity.map(|s| s.name()),
+                        "attacker": i.case.attacker.map(|a| a.name()),
+                        "impact": i.case.impact.map(|x| x.name()),
                         "fixed_clock": i.case.fixed_clock,
                         "now": i.now,
                     });

@@ -32,13 +32,18 @@ fn reference_run_is_clean_and_reports_json() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(report["report_version"], 2);
     let s = &report["summary"];
+    for class in ["anyone", "holder", "issuer"] {
+        assert_eq!(s["unsafe_by_attacker"][class], 0, "{s}");
+    }
     assert!(s["cases"].as_u64().unwrap() >= 250, "{s}");
     assert_eq!(s["unsafe"], 0);
     assert_eq!(s["broken"], 0);
     let row = &report["results"][0];
     for field in [
-        "backend", "policy", "case", "family", "expect", "outcome", "reason", "finding", "severity",
+        "backend", "policy", "case", "family", "expect", "outcome", "reason", "finding",
+        "severity", "attacker",
     ] {
         assert!(row.get(field).is_some(), "result lacks {field}");
     }

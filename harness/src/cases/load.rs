@@ -35,13 +35,19 @@ struct FamilyFile {
 
 /// Where in a case file a byte offset is: its line, and the name of the `[[case]]` it falls in.
 fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
-    let offset = offset.min(text.len());
+    // A span can point inside a character (an invalid one, say): step back to its start.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let line = text[..offset].matches('\n').count() + 1;
-    let block_start = text[..offset].rfind("[[case]]").unwrap_or(0);
-    let block_end = text[block_start + 1..]
+    let Some(block_start) = text[..offset].rfind("[[case]]") else {
+        return (line, None);
+    };
+    let after = block_start + "[[case]]".len();
+    let block_end = text[after..]
         .find("[[case]]")
-        .map(|i| i + block_start + 1)
-        .unwrap_or(text.len());
+        .map_or(text.len(), |i| i + after);
     let name = text[block_start..block_end].lines().find_map(|l| {
         let v = l
             .trim()
@@ -95,8 +101,21 @@ pub fn parse_family(family: &str, text: &str) -> Result<Vec<Case>> {
         if !names.insert(case.name.clone()) {
             return Err(bad("duplicate case id".into()));
         }
-        if case.expect != Expect::Accept && case.severity.is_none() {
-            return Err(bad("a reject or either case needs a severity".into()));
+        match (case.expect, case.attacker, case.impact) {
+            (Expect::Accept, None, None) => {}
+            (Expect::Accept, _, _) => {
+                return Err(bad(
+                    "an accept case has no attacker or impact (nothing to exploit)".into(),
+                ))
+            }
+            (_, Some(attacker), Some(impact)) => {
+                case.severity = Some(super::recipe::severity(attacker, Some(impact)));
+            }
+            _ => {
+                return Err(bad(
+                    "a reject or either case needs an attacker (anyone, holder, issuer) and an impact (forgery, replay, confusion, hygiene)".into(),
+                ))
+            }
         }
         if case.expect != Expect::Reject && case.reason.is_some() {
             return Err(bad("only reject cases carry a reason".into()));
@@ -142,10 +161,10 @@ mod tests {
 
     #[test]
     fn a_typo_names_the_case_and_line() {
-        let text = "# family\n[[case]]\nname = \"ok\"\ndescription = \"d\"\nexpect = \"accept\"\n\n[[case]]\nname = \"bad\"\ndescription = \"d\"\nexpect = \"reject\"\nseverity = \"low\"\nsignature = [\"flip-bti\"]\n";
+        let text = "# family\n[[case]]\nname = \"ok\"\ndescription = \"d\"\nexpect = \"accept\"\n\n[[case]]\nname = \"bad\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"holder\"\nimpact = \"forgery\"\nsignature = [\"flip-bti\"]\n";
         let e = parse_family("fam", text).unwrap_err().to_string();
         assert!(e.contains("fam/bad"), "{e}");
-        assert!(e.contains("line 12"), "{e}");
+        assert!(e.contains("line 13"), "{e}");
         assert!(
             e.contains("unknown signature operation \"flip-bti\""),
             "{e}"

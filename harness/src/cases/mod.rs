@@ -14,7 +14,8 @@
 //! description = "one claim edited after signing"
 //! expect = "reject"                       # accept | reject | either
 //! reason = "signature"                    # the reason a strict validator gives (reject only)
-//! severity = "critical"                   # what an unexpected accept means: critical|high|medium|low
+//! attacker = "anyone"                    # who can make the token: anyone | holder | issuer
+//! impact = "forgery"                      # what an accept gives: forgery | replay | confusion | hygiene
 //! fixed_clock = false                     # true: needs `now` honoured exactly (skipped on system-clock backends)
 //! tags = ["cve-2022-21449"]               # free text, shown in reports
 //!
@@ -49,6 +50,24 @@
 //! retired_key = true          # the policy names a retired (rotated-out) key
 //! min_leeway = 2              # the policy's leeway is at least this many seconds
 //! ```
+//!
+//! ## Attacker and impact
+//!
+//! Every `reject` and `either` case says who can make its token (`attacker`) and what an
+//! unexpected accept gives that attacker (`impact`); `accept` cases have neither. The severity of a
+//! finding is never written by hand: [`severity`] derives it from the two by one rule (a crash on
+//! the token is rated by the attacker class alone).
+//!
+//! - `anyone`: no key and no valid token are needed (alg none, alg confusion, signature,
+//!   embedded-key and kid-injection bypasses, guessable secrets);
+//! - `holder`: one genuinely issued token is needed (expired, not yet valid, another audience or
+//!   issuer, edited after signing, mangled in transport);
+//! - `issuer`: only the trusted issuer could sign it (odd claim types, crit, duplicate members,
+//!   bytes that are not JSON).
+//!
+//! `forgery`: the accepted token says what its maker wrote; `replay`: a genuine token outside its
+//! lifetime, audience or issuer; `confusion`: a genuine token read otherwise than its issuer
+//! meant; `hygiene`: a malformed or mangled token accepted with its meaning unchanged.
 //!
 //! ## Defaults
 //!
@@ -142,4 +161,6 @@ mod recipe;
 
 pub use load::{load_catalog, load_dir, parse_family, Catalog};
 pub use ops::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
-pub use recipe::{Case, Expect, Reason, Requires, Severity, ALL_REASONS};
+pub use recipe::{
+    severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, ALL_REASONS,
+};

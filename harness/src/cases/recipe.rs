@@ -130,6 +130,86 @@ impl Severity {
     }
 }
 
+/// Who can make a case's token: the attacker an unexpected accept (or a crash) serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attacker {
+    /// Needs no key and no valid token: alg none, alg confusion, signature and key-selection
+    /// bypasses, embedded keys, jku/x5u.
+    Anyone,
+    /// Holds one genuinely issued token: expired, not yet valid, for another audience or issuer
+    /// (tenant), edited after signing, mangled in transport.
+    Holder,
+    /// Only the trusted issuer (or its key) could sign it: odd claim types, crit, duplicate
+    /// members, bytes that are not JSON.
+    Issuer,
+}
+
+impl Attacker {
+    /// Every class, from the strongest threat to the weakest.
+    pub const ALL: [Attacker; 3] = [Attacker::Anyone, Attacker::Holder, Attacker::Issuer];
+
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Attacker::Anyone => "anyone",
+            Attacker::Holder => "holder",
+            Attacker::Issuer => "issuer",
+        }
+    }
+
+    /// Parses a lower-case name.
+    pub fn parse(name: &str) -> Option<Attacker> {
+        Attacker::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// What an unexpected accept of a case's token gives the attacker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    /// The accepted token says whatever its maker wrote: authentication is bypassed.
+    Forgery,
+    /// A genuine token is accepted outside its lifetime, audience or issuer.
+    Replay,
+    /// A genuine token's content is read otherwise than its issuer meant.
+    Confusion,
+    /// A malformed, mangled or oversized token is accepted; its meaning is unchanged.
+    Hygiene,
+}
+
+impl Impact {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Impact::Forgery => "forgery",
+            Impact::Replay => "replay",
+            Impact::Confusion => "confusion",
+            Impact::Hygiene => "hygiene",
+        }
+    }
+}
+
+/// The one rule that gives a finding its severity: who can trigger it and what it gives them.
+///
+/// | attacker | forgery | replay | confusion | hygiene | crash (denial of service) |
+/// |---|---|---|---|---|---|
+/// | anyone | critical | high | high | low | high |
+/// | holder | critical | high | medium | low | medium |
+/// | issuer | medium | low | low | low | low |
+///
+/// A crash is rated by the attacker class alone (`impact` is `None`).
+pub fn severity(attacker: Attacker, impact: Option<Impact>) -> Severity {
+    use Attacker::*;
+    use Impact::*;
+    match (attacker, impact) {
+        (Anyone | Holder, Some(Forgery)) => Severity::Critical,
+        (Anyone | Holder, Some(Replay)) | (Anyone, Some(Confusion) | None) => Severity::High,
+        (Holder, Some(Confusion) | None) | (Issuer, Some(Forgery)) => Severity::Medium,
+        (_, Some(Hygiene)) | (Issuer, _) => Severity::Low,
+    }
+}
+
 /// Applicability conditions: the case runs under a policy only when all hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -178,7 +258,13 @@ pub struct Case {
     pub expect: Expect,
     /// The reason a strict validator gives.
     pub reason: Option<Reason>,
-    /// Severity of an unexpected accept.
+    /// Who can make the token (reject and either cases).
+    pub attacker: Option<Attacker>,
+    /// What an unexpected accept gives that attacker (reject and either cases).
+    pub impact: Option<Impact>,
+    /// The severity of an unexpected accept, derived by [`severity`] when the case loads (never
+    /// written by hand).
+    #[serde(skip)]
     pub severity: Option<Severity>,
     /// Needs `now` honoured exactly.
     #[serde(default)]
@@ -228,8 +314,14 @@ pub struct Case {
 }
 
 impl Case {
-    /// The severity used for findings: declared, else `low`.
+    /// The severity of an unexpected accept: derived from attacker and impact, else `low`.
     pub fn severity_or_low(&self) -> Severity {
         self.severity.unwrap_or(Severity::Low)
+    }
+
+    /// The attacker class a crash on this case's token serves: the case's, or for a token any
+    /// holder of a valid token has (`accept` cases), `holder`.
+    pub fn attacker_or_holder(&self) -> Attacker {
+        self.attacker.unwrap_or(Attacker::Holder)
     }
 }

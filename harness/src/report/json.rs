@@ -1,12 +1,16 @@
-//! The JSON report (DESIGN.md's fixed schema, plus `detail` and `known` per result).
+//! The JSON report, version 2: DESIGN.md's schema plus `report_version`, the `attacker` class of
+//! every result, the `crash` finding and unsafe counts per attacker class in the summary, and
+//! `detail` and `known` per result.
 
 use super::Report;
+use crate::cases::Attacker;
 use serde_json::{json, Value};
 
 /// Renders the report as JSON.
 pub fn to_json(report: &Report) -> Value {
     let s = report.summary();
     json!({
+        "report_version": 2,
         "harness": {
             "name": "jwt-harness",
             "version": env!("CARGO_PKG_VERSION"),
@@ -28,6 +32,7 @@ pub fn to_json(report: &Report) -> Value {
             "reason": r.reason().map(|x| x.name()),
             "finding": r.finding.name(),
             "severity": r.severity.name(),
+            "attacker": r.attacker.name(),
             "detail": r.detail(),
             "known": r.known,
         })).collect::<Vec<_>>(),
@@ -48,6 +53,9 @@ pub fn to_json(report: &Report) -> Value {
             "broken": s.broken,
             "skipped": s.skipped,
             "known": s.known,
+            "unsafe_by_attacker": Attacker::ALL.iter().enumerate().map(|(i, a)| {
+                (a.name().to_string(), json!(s.unsafe_by_attacker[i]))
+            }).collect::<serde_json::Map<String, Value>>(),
         },
     })
 }

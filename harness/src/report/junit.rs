@@ -74,9 +74,10 @@ pub fn to_junit(report: &Report) -> String {
                 xml_escape(&r.instance_id())
             );
             let message = format!(
-                "{} {}: expected {}, got {}{}",
+                "{} {} (attacker: {}): expected {}, got {}{}",
                 r.finding.name(),
                 r.severity.name(),
+                r.attacker.name(),
                 r.expect.name(),
                 r.outcome.kind(),
                 r.reason()

@@ -38,6 +38,7 @@ fn cell_text(report: &Report, family: &str, backend: &str) -> String {
 pub fn to_markdown(report: &Report) -> String {
     let s = report.summary();
     let mut out = String::from("## jwt-harness\n\n");
+    let _ = writeln!(out, "Unsafe by attacker: {}.\n", s.by_attacker());
     let _ = writeln!(
         out,
         "{} cases, {} results: **{} unsafe**, {} crash, {} strict, {} broken, {} unsupported, {} skipped, {} pass; {} known deviations.\n",
@@ -81,10 +82,10 @@ pub fn to_markdown(report: &Report) -> String {
                 out,
                 "| {} {} | {} | `{}` | {} |",
                 r.finding.name(),
-                if r.finding == Finding::Unsafe {
-                    r.severity.name()
+                if matches!(r.finding, Finding::Unsafe | Finding::Crash) {
+                    format!("{} ({})", r.severity.name(), r.attacker.name())
                 } else {
-                    ""
+                    String::new()
                 },
                 r.backend,
                 r.instance_id(),

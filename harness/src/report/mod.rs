@@ -13,7 +13,7 @@ pub use sarif::to_sarif;
 pub use text::{one_line, snapshot, to_text};
 
 use crate::backend::{BackendInfo, Outcome};
-use crate::cases::{Expect, Reason, Severity};
+use crate::cases::{Attacker, Expect, Reason, Severity};
 use crate::forge::{ForgeError, Instance};
 use crate::judge::{FailOn, Finding};
 
@@ -38,7 +38,10 @@ pub struct ResultRow {
     pub outcome: Outcome,
     /// The classification.
     pub finding: Finding,
-    /// The case severity.
+    /// Who can make the token (the case's class; `holder` for tokens any valid-token holder has).
+    pub attacker: Attacker,
+    /// The severity: of the case for an unsafe accept, of a denial of service by `attacker`
+    /// for a crash.
     pub severity: Severity,
     /// The backend file's reason when this finding is a known deviation.
     pub known: Option<String>,
@@ -63,9 +66,13 @@ impl ResultRow {
             description: inst.case.description.clone(),
             expect: inst.expect(),
             expect_reason: inst.reason(),
+            severity: match finding {
+                Finding::Crash => crate::cases::severity(inst.case.attacker_or_holder(), None),
+                _ => inst.severity(),
+            },
+            attacker: inst.case.attacker_or_holder(),
             outcome,
             finding,
-            severity: inst.severity(),
             known,
             token_id: crate::jose::fingerprint(inst.token.as_bytes()),
         }
@@ -132,6 +139,30 @@ pub struct Summary {
     pub skipped: usize,
     /// Findings explained by a backend file.
     pub known: usize,
+    /// Unexplained unsafe accepts per attacker class, in [`Attacker::ALL`] order.
+    pub unsafe_by_attacker: [usize; 3],
+    /// Unsafe accepts per attacker class, known deviations included.
+    pub unsafe_by_attacker_all: [usize; 3],
+}
+
+impl Summary {
+    /// `anyone N, holder N, issuer N` of the unexplained unsafe accepts (then, in brackets, the
+    /// totals with known deviations, where they differ).
+    pub fn by_attacker(&self) -> String {
+        Attacker::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let (new, all) = (self.unsafe_by_attacker[i], self.unsafe_by_attacker_all[i]);
+                if new == all {
+                    format!("{} {new}", a.name())
+                } else {
+                    format!("{} {new} ({all} with known)", a.name())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// The judged results of a run.
@@ -200,6 +231,16 @@ impl Report {
             if r.known.is_some() && !r.finding.is_pass() {
                 s.known += 1;
             }
+            if r.finding == Finding::Unsafe {
+                let i = Attacker::ALL
+                    .iter()
+                    .position(|a| *a == r.attacker)
+                    .unwrap_or(0);
+                s.unsafe_by_attacker_all[i] += 1;
+                if r.known.is_none() {
+                    s.unsafe_by_attacker[i] += 1;
+                }
+            }
         }
         s
     }
@@ -208,7 +249,7 @@ impl Report {
     pub fn failures(&self, fail_on: FailOn) -> Vec<&ResultRow> {
         self.results
             .iter()
-            .filter(|r| r.known.is_none() && fail_on.fails(r.finding, r.severity))
+            .filter(|r| r.known.is_none() && fail_on.fails(r.finding, r.severity, r.attacker))
             .collect()
     }
 
@@ -244,7 +285,15 @@ impl Report {
             .results
             .iter()
             .filter(|r| r.finding == Finding::Unsafe && r.known.is_none())
-            .map(|r| format!("{} {} {}", r.severity.name(), r.backend, r.instance_id()))
+            .map(|r| {
+                format!(
+                    "{} ({}) {} {}",
+                    r.severity.name(),
+                    r.attacker.name(),
+                    r.backend,
+                    r.instance_id()
+                )
+            })
             .collect();
         assert!(bad.is_empty(), "unsafe accepts:\n{}", bad.join("\n"));
     }

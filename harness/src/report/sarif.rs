@@ -33,7 +33,11 @@ pub fn to_sarif(report: &Report) -> Value {
                 "id": id,
                 "name": id.replace(['/', '-'], "_"),
                 "shortDescription": {"text": r.description},
-                "properties": {"family": r.family, "severity": r.severity.name()},
+                "properties": {
+                    "family": r.family,
+                    "severity": r.severity.name(),
+                    "attacker": r.attacker.name(),
+                },
             })
         })
         .collect();
@@ -50,8 +54,18 @@ pub fn to_sarif(report: &Report) -> Value {
             };
             let text = match r.finding {
                 Finding::Unsafe => format!(
-                    "{} accepted a token it must reject under policy {}: {}",
-                    r.backend, r.policy, r.description
+                    "{} accepted a token it must reject under policy {} (attacker: {}): {}",
+                    r.backend,
+                    r.policy,
+                    r.attacker.name(),
+                    r.description
+                ),
+                Finding::Crash => format!(
+                    "{} crashed on a token (denial of service; attacker: {}) under policy {}: {}",
+                    r.backend,
+                    r.attacker.name(),
+                    r.policy,
+                    r.detail()
                 ),
                 Finding::Strict => format!(
                     "{} rejected a valid token under policy {}: {}",

@@ -59,6 +59,7 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
     problems.sort_by_key(|r| {
         (
             r.finding != Finding::Unsafe,
+            r.attacker,
             r.finding != Finding::Crash,
             r.finding != Finding::Broken,
             std::cmp::Reverse(r.severity),
@@ -72,12 +73,12 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
             continue;
         }
         let label = match r.finding {
-            Finding::Unsafe => format!("UNSAFE {}", r.severity.name()),
-            Finding::Crash => format!("CRASH {}", r.severity.name()),
+            Finding::Unsafe => format!("UNSAFE {} {}", r.severity.name(), r.attacker.name()),
+            Finding::Crash => format!("CRASH {} {}", r.severity.name(), r.attacker.name()),
             Finding::Broken => "BROKEN".to_string(),
             _ => "STRICT".to_string(),
         };
-        let _ = write!(out, "{label:15} {:14} {}", r.backend, r.instance_id());
+        let _ = write!(out, "{label:24} {:14} {}", r.backend, r.instance_id());
         match &r.known {
             Some(why) => {
                 let _ = write!(out, "  [known: {why}]");
@@ -169,7 +170,13 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "\n{} cases, {} results: {} pass ({} with another reason), {} unsafe, {} crash, {} strict, {} unsupported, {} broken, {} skipped; {} known deviations",
+        "\nunsafe by attacker: {}; {} crash",
+        s.by_attacker(),
+        s.crash
+    );
+    let _ = writeln!(
+        out,
+        "{} cases, {} results: {} pass ({} with another reason), {} unsafe, {} crash, {} strict, {} unsupported, {} broken, {} skipped; {} known deviations",
         s.cases, s.results, s.pass, s.reason, s.unsafe_, s.crash, s.strict, s.unsupported, s.broken, s.skipped, s.known
     );
     for e in &report.forge_errors {
