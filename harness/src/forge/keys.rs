@@ -150,16 +150,18 @@ pub(super) fn signing_key(
         // Public material comes from an asymmetric key; a literal secret (`empty`, `text:`) is
         // sent under the trusted HMAC key's kid when the case asks for `oct`.
         let literal = derive.is_literal();
-        let want = case.requires.key_type.unwrap_or(if literal {
+        // `key = "other-type"`: a key of another type than the (HMAC) signing alg needs.
+        let other_type = case.key == Some(KeyChoice::OtherType);
+        let want = case.requires.key_type.unwrap_or(if literal && !other_type {
             KeyTypeReq::Oct
         } else {
             KeyTypeReq::Asymmetric
         });
-        return match policy
-            .keys
-            .iter()
-            .find(|k| want.matches(k.key_type()) && (literal || k.key_type() != KeyType::Oct))
-        {
+        return match policy.keys.iter().find(|k| {
+            want.matches(k.key_type())
+                && (literal || k.key_type() != KeyType::Oct)
+                && (!other_type || k.key_type() != sign_alg.key_type())
+        }) {
             Some(k) => Ok(Some(k.clone())),
             None => Err(()),
         };
