@@ -190,3 +190,42 @@ fn warm_tokens_are_the_cold_ones_and_other_inputs_miss() {
     assert!(matches!(forge_with(r#"{"role": "a"}"#), (CacheStatus::Hit(_), t) if t == a));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn checks_a_library_documents_it_lacks_are_unchecked_not_unsafe() {
+    // jwt-compact's backend file declares, in the crate's own words, that it offers no iss, aud
+    // or sub check: a wrong issuer accepted is `unchecked` for it, never unsafe, never a pass.
+    let backend = jwt_harness::backend::builtin("jwt-compact").expect("a default backend");
+    let report = Suite::defaults()
+        .unwrap()
+        .now(NOW)
+        .families(&["claims"])
+        .try_run(&[backend.as_ref()])
+        .unwrap();
+    let of = |case: &str| -> Vec<jwt_harness::judge::Finding> {
+        report
+            .results
+            .iter()
+            .filter(|r| r.case == case)
+            .map(|r| r.finding)
+            .collect()
+    };
+    use jwt_harness::judge::Finding;
+    assert!(!of("claims/iss-different").is_empty());
+    assert!(of("claims/iss-different")
+        .iter()
+        .all(|f| *f == Finding::Unchecked));
+    let s = report.summary();
+    assert!(s.unchecked > 0);
+    assert!(report
+        .failures(jwt_harness::judge::FailOn::Strict)
+        .iter()
+        .all(|r| r.finding != Finding::Unchecked));
+    let json = jwt_harness::report::to_json(&report);
+    assert_eq!(json["summary"]["unchecked"], s.unchecked);
+    let text = jwt_harness::report::to_text(&report, false);
+    assert!(
+        text.contains(&format!("{} unchecked", s.unchecked)),
+        "{text}"
+    );
+}

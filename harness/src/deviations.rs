@@ -2,6 +2,7 @@
 //! deviations of a library, each with the reason it is accepted. The one place that matches a
 //! result against them, used by the runner, the judge's callers and `cargo xtask matrix`.
 
+use crate::cases::ClaimCheck;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::path::Path;
@@ -38,6 +39,19 @@ fn star() -> String {
     "*".into()
 }
 
+/// A claim check the library offers no API for, in its own documentation's words: what only this
+/// check would reject is `unchecked` for the library ("it leaves this to you"), not `unsafe`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unchecked {
+    /// The check: `iss`, `aud`, `sub`, `nbf`, `iat`, `typ` or `jti`.
+    pub claim: ClaimCheck,
+    /// A quote from the library's documentation that shows it does not offer the check.
+    pub doc: String,
+    /// Where the quote is (a docs.rs page, or a file and line of the library's source).
+    pub source: String,
+}
+
 /// A backend file: `fixtures/backends/NAME.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +69,9 @@ pub struct BackendFile {
     /// Known deviations.
     #[serde(default, rename = "deviation")]
     pub deviations: Vec<Deviation>,
+    /// Claim checks the library does not offer.
+    #[serde(default)]
+    pub unchecked: Vec<Unchecked>,
 }
 
 impl BackendFile {
@@ -89,7 +106,24 @@ impl BackendFile {
                 )));
             }
         }
+        for u in &file.unchecked {
+            if u.doc.trim().is_empty() || u.source.trim().is_empty() {
+                return Err(Error::Config(format!(
+                    "{origin}: unchecked {} needs the documentation's words (doc) and where they are (source)",
+                    u.claim
+                )));
+            }
+        }
         Ok(file)
+    }
+
+    /// Whether the library leaves every one of these checks to the integrator (and there is at
+    /// least one): a token only they would reject is then `unchecked`.
+    pub fn leaves_unchecked(&self, checks: &[ClaimCheck]) -> bool {
+        !checks.is_empty()
+            && checks
+                .iter()
+                .all(|c| self.unchecked.iter().any(|u| u.claim == *c))
     }
 
     /// The first deviation that covers a result (see [`Deviation::covers`]).
@@ -184,6 +218,17 @@ mod tests {
         assert_eq!(stale[0].case, "time/exp-*");
         assert!(file.known("time/iat-x", "p", "unsafe").is_some());
         assert!(file.known("time/iat-x", "p", "strict").is_none());
+    }
+
+    #[test]
+    fn unchecked_claims_need_every_check_declared_and_a_quote() {
+        let text = "[[unchecked]]\nclaim = \"iss\"\ndoc = \"verifies signatures only\"\nsource = \"src/lib.rs:1\"\n";
+        let file = BackendFile::parse("f", text).unwrap();
+        assert!(file.leaves_unchecked(&[ClaimCheck::Iss]));
+        assert!(!file.leaves_unchecked(&[ClaimCheck::Iss, ClaimCheck::Aud]));
+        assert!(!file.leaves_unchecked(&[]));
+        assert!(BackendFile::parse("f", &text.replace("verifies signatures only", " ")).is_err());
+        assert!(BackendFile::parse("f", &text.replace("\"iss\"", "\"exp\"")).is_err());
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub enum Finding {
     Strict,
     /// The backend cannot express the case.
     Unsupported,
+    /// Accepted a token only a claim check the library does not offer would reject: the
+    /// integrator's job, by the library's own documentation. Neither unsafe nor pass.
+    Unchecked,
     /// The library under test panicked, crashed or hung on the token (denial of service).
     Crash,
     /// Our adapter or the harness crashed, hung or babbled.
@@ -34,6 +37,7 @@ impl Finding {
             Finding::Unsafe => "unsafe",
             Finding::Strict => "strict",
             Finding::Unsupported => "unsupported",
+            Finding::Unchecked => "unchecked",
             Finding::Crash => "crash",
             Finding::Broken => "broken",
             Finding::Skipped => "skipped",

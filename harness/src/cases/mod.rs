@@ -16,6 +16,7 @@
 //! reason = "signature"                    # the reason a strict validator gives (reject only)
 //! attacker = "anyone"                    # who can make the token: anyone | holder | issuer
 //! impact = "forgery"                      # what an accept gives: forgery | replay | confusion | hygiene
+//! checks = ["iss"]                        # the claim checks that reject it: iss aud sub nbf iat typ jti
 //! fixed_clock = false                     # true: needs `now` honoured exactly (skipped on system-clock backends)
 //! tags = ["cve-2022-21449"]               # free text, shown in reports
 //!
@@ -68,6 +69,11 @@
 //! `forgery`: the accepted token says what its maker wrote; `replay`: a genuine token outside its
 //! lifetime, audience or issuer; `confusion`: a genuine token read otherwise than its issuer
 //! meant; `hygiene`: a malformed or mangled token accepted with its meaning unchanged.
+//!
+//! `checks` names the claim checks that reject a token (`iss`, `aud`, `sub`, `nbf`, `iat`,
+//! `typ`, `jti`). A library may document that it offers no such check (its backend file's
+//! `[[unchecked]]`, with the documentation's words): an accept of a reject case every one of whose
+//! checks the library lacks is `unchecked` ("the library leaves this to you"), not `unsafe`.
 //!
 //! ## Defaults
 //!
@@ -160,7 +166,7 @@ mod ops;
 mod recipe;
 
 pub use load::{load_catalog, load_dir, parse_family, Catalog};
-pub use ops::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
+pub use ops::{AlterOp, ClaimCheck, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 pub use recipe::{
     severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, ALL_REASONS,
 };

@@ -179,6 +179,56 @@ impl fmt::Display for KeyTypeReq {
     }
 }
 
+/// A claim check that rejects a case's token (`checks = […]`): the checks a library may
+/// declare it does not offer (a backend file's `[[unchecked]]`), so that what only such a check
+/// would catch is `unchecked`, not `unsafe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ClaimCheck {
+    /// `iss` compared with the expected issuer.
+    Iss,
+    /// `aud` holding the expected audience.
+    Aud,
+    /// `sub` present and a string.
+    Sub,
+    /// `nbf` compared with the clock.
+    Nbf,
+    /// `iat` a NumericDate.
+    Iat,
+    /// The `typ` header compared with the expected type.
+    Typ,
+    /// `jti` present.
+    Jti,
+}
+word_type!(ClaimCheck, "claim check");
+
+impl ClaimCheck {
+    const WORDS: [(ClaimCheck, &'static str); 7] = [
+        (ClaimCheck::Iss, "iss"),
+        (ClaimCheck::Aud, "aud"),
+        (ClaimCheck::Sub, "sub"),
+        (ClaimCheck::Nbf, "nbf"),
+        (ClaimCheck::Iat, "iat"),
+        (ClaimCheck::Typ, "typ"),
+        (ClaimCheck::Jti, "jti"),
+    ];
+}
+
+impl FromStr for ClaimCheck {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        by_word(&ClaimCheck::WORDS, s).ok_or_else(|| {
+            format!("unknown claim check {s:?} (iss, aud, sub, nbf, iat, typ or jti)")
+        })
+    }
+}
+
+impl fmt::Display for ClaimCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(word_of(&ClaimCheck::WORDS, self).unwrap_or("iss"))
+    }
+}
+
 /// The HMAC key of an alg-confusion case (`hmac_key = …`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
@@ -431,6 +481,7 @@ mod tests {
             "none",
         ]);
         round_trip::<Trust>(&["short-secret", "duplicate-kid"]);
+        round_trip::<ClaimCheck>(&["iss", "aud", "sub", "nbf", "iat", "typ", "jti"]);
         round_trip::<KeyTypeReq>(&["rsa", "ec", "okp", "oct", "asymmetric"]);
         round_trip::<HmacKey>(&[
             "pem-spki",

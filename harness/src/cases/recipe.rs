@@ -1,6 +1,6 @@
 //! The typed form of one case, as read from a case file (see the module docs for the format).
 
-use super::ops::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
+use super::ops::{AlterOp, ClaimCheck, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 use serde::{Deserialize, Serialize};
 
 /// What a strict validator must do with a case's token.
@@ -262,6 +262,10 @@ pub struct Case {
     pub attacker: Option<Attacker>,
     /// What an unexpected accept gives that attacker (reject and either cases).
     pub impact: Option<Impact>,
+    /// The claim checks that reject the token (a reject case caught only by checks a library
+    /// documents it does not offer is `unchecked` for it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<ClaimCheck>,
     /// The severity of an unexpected accept, derived by [`severity`] when the case loads (never
     /// written by hand).
     #[serde(skip)]

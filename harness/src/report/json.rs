@@ -1,5 +1,5 @@
 //! The JSON report, version 2: DESIGN.md's schema plus `report_version`, the `attacker` class of
-//! every result, the `crash` finding and unsafe counts per attacker class in the summary, and
+//! every result, the `crash` and `unchecked` findings and unsafe counts per attacker class in the summary, and
 //! `detail` and `known` per result.
 
 use super::Report;
@@ -49,6 +49,7 @@ pub fn to_json(report: &Report) -> Value {
             "unsafe": s.unsafe_,
             "strict": s.strict,
             "unsupported": s.unsupported,
+            "unchecked": s.unchecked,
             "crash": s.crash,
             "broken": s.broken,
             "skipped": s.skipped,

@@ -24,6 +24,7 @@ fn cell_text(report: &Report, family: &str, backend: &str) -> String {
         (Finding::Unsafe, "unsafe"),
         (Finding::Strict, "strict"),
         (Finding::Crash, "crash"),
+        (Finding::Unchecked, "unchecked"),
         (Finding::Broken, "broken"),
     ] {
         let n = rows.iter().filter(|r| r.finding == f).count();
@@ -38,7 +39,12 @@ fn cell_text(report: &Report, family: &str, backend: &str) -> String {
 pub fn to_markdown(report: &Report) -> String {
     let s = report.summary();
     let mut out = String::from("## jwt-harness\n\n");
-    let _ = writeln!(out, "Unsafe by attacker: {}.\n", s.by_attacker());
+    let _ = writeln!(
+        out,
+        "Unsafe by attacker: {}; {} unchecked (checks the library leaves to you).\n",
+        s.by_attacker(),
+        s.unchecked
+    );
     let _ = writeln!(
         out,
         "{} cases, {} results: **{} unsafe**, {} crash, {} strict, {} broken, {} unsupported, {} skipped, {} pass; {} known deviations.\n",

@@ -131,6 +131,8 @@ pub struct Summary {
     pub strict: usize,
     /// Unsupported.
     pub unsupported: usize,
+    /// Accepts only a check the library does not offer would have rejected.
+    pub unchecked: usize,
     /// Library crashes.
     pub crash: usize,
     /// Broken (our adapter or the harness).
@@ -224,6 +226,7 @@ impl Report {
                 Finding::Unsafe => s.unsafe_ += 1,
                 Finding::Strict => s.strict += 1,
                 Finding::Unsupported => s.unsupported += 1,
+                Finding::Unchecked => s.unchecked += 1,
                 Finding::Crash => s.crash += 1,
                 Finding::Broken => s.broken += 1,
                 Finding::Skipped => s.skipped += 1,

@@ -170,9 +170,10 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "\nunsafe by attacker: {}; {} crash",
+        "\nunsafe by attacker: {}; {} crash; {} unchecked (checks the library leaves to you)",
         s.by_attacker(),
-        s.crash
+        s.crash,
+        s.unchecked
     );
     let _ = writeln!(
         out,
@@ -206,6 +207,7 @@ fn cell(rows: &[&ResultRow]) -> String {
     for (f, mark) in [
         (Finding::Unsafe, "U"),
         (Finding::Crash, "C"),
+        (Finding::Unchecked, "N"),
         (Finding::Broken, "B"),
         (Finding::Strict, "S"),
     ] {
