@@ -4,7 +4,7 @@
 
 use jwt_harness::cases::Expect;
 use jwt_harness::forge::{forge_all, ForgeConfig};
-use jwt_harness::oracle::{validate, Verdict};
+use jwt_harness::oracle::{grounds, validate, Grounds, Verdict};
 use jwt_harness_tests::{attackers, catalog, default_policies, NOW};
 use std::sync::Arc;
 
@@ -29,6 +29,14 @@ fn oracle_agrees_with_every_declared_expectation() {
             (Expect::Either, _) => {}
             (Expect::Accept, Verdict::Accept(_)) => {}
             (Expect::Reject, Verdict::Reject(got, detail)) => {
+                // A reject case must be one the RFCs require rejecting: where they merely permit
+                // it, the case is `either`.
+                if grounds(&inst.token, &inst.policy, inst.now) != Some(Grounds::Required) {
+                    problems.push(format!(
+                        "{}: declared reject, but the RFCs only permit rejecting it ({detail})",
+                        inst.id
+                    ));
+                }
                 if let Some(want) = inst.reason() {
                     if want != *got {
                         problems.push(format!(

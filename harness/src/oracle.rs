@@ -18,9 +18,13 @@
 //!    an array of strings (`claim_type`); `now ≥ exp + leeway` is `expired`; `nbf > now + leeway`
 //!    is `not_yet_valid`; `iss` equal to the policy's issuer (`issuer`); `aud` holding one of the
 //!    policy's audiences (`audience`).
+//!
+//! Where the RFCs permit a rejection without requiring it (see [`Grounds`]), [`grounds`] reads the
+//! token again the lenient way: a rejection that reading would not make is *permitted*, and the
+//! catalog's cases for it expect `either`, not `reject`.
 
 use crate::cases::Reason;
-use crate::jose::json::parse_object;
+use crate::jose::json::{parse_object, parse_object_lenient};
 use crate::jose::{b64, Alg, Jwk, KeyType};
 use crate::policy::Policy;
 use serde_json::{Map, Value};
@@ -35,6 +39,42 @@ pub enum Verdict {
     Accept(Map<String, Value>),
     /// Invalid: why, in the reason vocabulary, and in words.
     Reject(Reason, String),
+}
+
+/// Whether the RFCs require a rejection, or merely permit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grounds {
+    /// Every reading the RFCs allow rejects the token.
+    Required,
+    /// The strict reading rejects it, but a lenient one the RFCs also allow accepts it: a byte
+    /// order mark before the JSON (RFC 8259 §8.1), deep nesting (§9), non-zero unused bits in the
+    /// last base64url character (RFC 4648 §3.5), duplicate members read lexically last (RFC 7515
+    /// §5.2), `cty: JWT` over a plain claims set (RFC 7515 §4.1.10 leaves nesting to the
+    /// application), `alg: Ed25519` under an `EdDSA` allowlist (RFC 9864 registers it).
+    Permitted,
+}
+
+/// Why the oracle rejects a token: `None` when it accepts it; otherwise whether any reading the
+/// RFCs allow would accept it ([`Grounds::Permitted`]) or none would ([`Grounds::Required`]).
+/// Anything judging tokens outside the catalog counts a lenient accept of a permitted rejection
+/// as no finding.
+pub fn grounds(token: &str, policy: &Policy, now: u64) -> Option<Grounds> {
+    if validate(token, policy, now).is_accept() {
+        return None;
+    }
+    Some(match validate_inner(token, policy, now, Reading::Lenient) {
+        Ok(_) => Grounds::Permitted,
+        Err(_) => Grounds::Required,
+    })
+}
+
+/// How the oracle reads where the RFCs leave a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The strict branch everywhere: the oracle's verdict.
+    Strict,
+    /// The lenient branch everywhere the RFCs allow one.
+    Lenient,
 }
 
 impl Verdict {
@@ -63,6 +103,10 @@ pub struct Parts {
 
 /// Step 1: splits and decodes a compact JWS strictly.
 pub fn decode(token: &str) -> Result<Parts, (Reason, String)> {
+    decode_as(token, Reading::Strict)
+}
+
+fn decode_as(token: &str, reading: Reading) -> Result<Parts, (Reason, String)> {
     if token.len() > MAX_TOKEN_LEN {
         return reject(
             Reason::Malformed,
@@ -91,14 +135,20 @@ pub fn decode(token: &str) -> Result<Parts, (Reason, String)> {
         it.next().unwrap_or(""),
         it.next().unwrap_or(""),
     );
-    let seg = |name: &str, text: &str| {
-        b64::decode(text).map_err(|e| (Reason::Malformed, format!("{name} segment: {e}")))
+    let seg = |name: &str, text: &str| match b64::decode(text) {
+        Err(b64::B64Error::NonCanonical) if reading == Reading::Lenient => {
+            b64::decode_lenient(text).ok_or((Reason::Malformed, format!("{name} segment")))
+        }
+        r => r.map_err(|e| (Reason::Malformed, format!("{name} segment: {e}"))),
+    };
+    let object = |bytes: &[u8]| match reading {
+        Reading::Strict => parse_object(bytes),
+        Reading::Lenient => parse_object_lenient(bytes),
     };
     let header_bytes = seg("header", h)?;
     let payload = seg("payload", p)?;
     let signature = seg("signature", s)?;
-    let header =
-        parse_object(&header_bytes).map_err(|e| (Reason::Malformed, format!("header: {e}")))?;
+    let header = object(&header_bytes).map_err(|e| (Reason::Malformed, format!("header: {e}")))?;
     Ok(Parts {
         header,
         payload,
@@ -109,7 +159,7 @@ pub fn decode(token: &str) -> Result<Parts, (Reason, String)> {
 
 /// Validates a token against a policy at `now` (Unix seconds).
 pub fn validate(token: &str, policy: &Policy, now: u64) -> Verdict {
-    match validate_inner(token, policy, now) {
+    match validate_inner(token, policy, now, Reading::Strict) {
         Ok(claims) => Verdict::Accept(claims),
         Err((reason, detail)) => Verdict::Reject(reason, detail),
     }
@@ -117,10 +167,23 @@ pub fn validate(token: &str, policy: &Policy, now: u64) -> Verdict {
 
 /// Steps 2 and 3: the algorithm and the header parameters that change the token's meaning.
 pub fn check_header(header: &Map<String, Value>, policy: &Policy) -> Result<Alg, (Reason, String)> {
+    check_header_as(header, policy, Reading::Strict)
+}
+
+fn check_header_as(
+    header: &Map<String, Value>,
+    policy: &Policy,
+    reading: Reading,
+) -> Result<Alg, (Reason, String)> {
     let alg = match header.get("alg") {
         Some(Value::String(s)) => s,
         Some(other) => return reject(Reason::Malformed, format!("alg is not a string: {other}")),
         None => return reject(Reason::Malformed, "header has no alg"),
+    };
+    // RFC 9864's fully specified name for EdDSA over Ed25519.
+    let alg = match (alg.as_str(), reading) {
+        ("Ed25519", Reading::Lenient) => "EdDSA",
+        (a, _) => a,
     };
     let alg = match Alg::parse(alg).filter(|a| policy.algorithms.contains(a)) {
         Some(a) => a,
@@ -144,7 +207,7 @@ pub fn check_header(header: &Map<String, Value>, policy: &Policy) -> Result<Alg,
         );
     }
     if let Some(Value::String(cty)) = header.get("cty") {
-        if cty.eq_ignore_ascii_case("jwt") {
+        if cty.eq_ignore_ascii_case("jwt") && reading == Reading::Strict {
             return reject(Reason::Other, "nested JWT (cty: JWT) is not accepted");
         }
     }
@@ -246,9 +309,10 @@ fn validate_inner(
     token: &str,
     policy: &Policy,
     now: u64,
+    reading: Reading,
 ) -> Result<Map<String, Value>, (Reason, String)> {
-    let parts = decode(token)?;
-    let alg = check_header(&parts.header, policy)?;
+    let parts = decode_as(token, reading)?;
+    let alg = check_header_as(&parts.header, policy, reading)?;
     let keys = candidate_keys(&parts.header, alg, policy)?;
     let verified = keys.iter().any(|k| {
         crate::jose::alg::verify(alg, k, parts.signing_input.as_bytes(), &parts.signature).is_ok()
@@ -266,8 +330,11 @@ fn validate_inner(
             format!("{what} with any of {} candidate key(s)", keys.len()),
         );
     }
-    let claims =
-        parse_object(&parts.payload).map_err(|e| (Reason::Malformed, format!("payload: {e}")))?;
+    let claims = match reading {
+        Reading::Strict => parse_object(&parts.payload),
+        Reading::Lenient => parse_object_lenient(&parts.payload),
+    }
+    .map_err(|e| (Reason::Malformed, format!("payload: {e}")))?;
     check_claims(&claims, policy, now)?;
     Ok(claims)
 }

@@ -71,6 +71,36 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
     }
 }
 
+/// Parses bytes as one JSON object the way the most lenient reading RFC 8259 and RFC 7515 allow:
+/// a leading UTF-8 byte order mark is ignored (RFC 8259 §8.1 "MAY ignore"), nesting has no depth
+/// limit (§9 "may set limits"), and of duplicate members the lexically last wins (RFC 7515 §5.2).
+/// Used only to tell a rejection the RFCs require from one they merely permit.
+pub fn parse_object_lenient(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(bytes)
+        .to_vec();
+    // Deep nesting recurses deeply: parse on a thread whose stack holds 100,000 levels.
+    let parse = move || -> Result<Value, String> {
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        de.disable_recursion_limit();
+        let v = serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())?;
+        de.end().map_err(|e| e.to_string())?;
+        Ok(v)
+    };
+    let value = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(parse)
+        .map_err(|e| JsonError::Syntax(e.to_string()))?
+        .join()
+        .map_err(|_| JsonError::Syntax("nesting too deep even for the lenient reader".into()))?
+        .map_err(JsonError::Syntax)?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(JsonError::NotObject),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +129,18 @@ mod tests {
         ));
         // Duplicates below the top level are not the JWS's business.
         assert!(parse_object(br#"{"a":{"b":1,"b":2}}"#).is_ok());
+    }
+
+    #[test]
+    fn lenient_objects() {
+        assert_eq!(
+            parse_object_lenient(b"\xef\xbb\xbf{\"a\":1}").unwrap()["a"],
+            1
+        );
+        assert_eq!(parse_object_lenient(br#"{"a":1,"a":2}"#).unwrap()["a"], 2);
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse_object_lenient(deep.as_bytes()).is_ok());
+        assert_eq!(parse_object_lenient(b"[1]"), Err(JsonError::NotObject));
+        assert!(parse_object_lenient(b"{\"a\":1,}").is_err());
     }
 }
