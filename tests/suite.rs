@@ -100,7 +100,7 @@ fn a_project_catalog_replaces_the_built_in_one() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("mine.toml"),
-        "[[case]]\nname = \"expired-yesterday\"\ndescription = \"exp a day ago\"\nexpect = \"reject\"\nreason = \"expired\"\nattacker = \"holder\"\nimpact = \"replay\"\nfixed_clock = true\nclaims = '{\"exp\": ${now-86400}}'\n",
+        "[[case]]\nname = \"expired-yesterday\"\ndescription = \"exp a day ago\"\nexpect = \"reject\"\nreason = \"expired\"\nattacker = \"holder\"\nimpact = \"replay\"\nrefs = [\"RFC 7519 §4.1.4\"]\nfixed_clock = true\nclaims = '{\"exp\": ${now-86400}}'\n",
     )
     .unwrap();
     let report = Suite::defaults()
@@ -113,7 +113,7 @@ fn a_project_catalog_replaces_the_built_in_one() {
         .iter()
         .all(|r| r.case == "mine/expired-yesterday"));
     assert_eq!(report.results.len(), 5, "one per default policy");
-    std::fs::write(dir.join("mine.toml"), "[[case]]\nname = \"x\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"anyone\"\nimpact = \"forgery\"\nkey = \"policcy\"\n").unwrap();
+    std::fs::write(dir.join("mine.toml"), "[[case]]\nname = \"x\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"anyone\"\nimpact = \"forgery\"\nrefs = [\"RFC 8725 §3.1\"]\nkey = \"policcy\"\n").unwrap();
     let e = Suite::defaults()
         .unwrap()
         .with_catalog(&dir)

@@ -361,6 +361,7 @@ fn cmd_cases(
                         "severity": i.case.severity.map(|s| s.name()),
                         "attacker": i.case.attacker.map(|a| a.name()),
                         "impact": i.case.impact.map(|x| x.name()),
+                        "refs": i.case.refs,
                         "fixed_clock": i.case.fixed_clock,
                         "now": i.now,
                     });

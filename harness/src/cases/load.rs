@@ -33,6 +33,23 @@ struct FamilyFile {
     case: Vec<Case>,
 }
 
+/// `RFC 7519 §4.1.4` or `CVE-2022-21449`.
+fn is_reference(r: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(rest) = r.strip_prefix("RFC ") {
+        return match rest.split_once(" §") {
+            Some((number, section)) => {
+                digits(number) && !section.is_empty() && section.split('.').all(digits)
+            }
+            None => false,
+        };
+    }
+    match r.strip_prefix("CVE-").and_then(|rest| rest.split_once('-')) {
+        Some((year, n)) => year.len() == 4 && digits(year) && n.len() >= 4 && digits(n),
+        None => false,
+    }
+}
+
 /// Where in a case file a byte offset is: its line, and the name of the `[[case]]` it falls in.
 fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
     // A span can point inside a character (an invalid one, say): step back to its start.
@@ -120,6 +137,16 @@ pub fn parse_family(family: &str, text: &str) -> Result<Vec<Case>> {
         if case.expect != Expect::Reject && case.reason.is_some() {
             return Err(bad("only reject cases carry a reason".into()));
         }
+        if case.expect != Expect::Accept && case.refs.is_empty() {
+            return Err(bad(
+                "a reject or either case needs refs: the RFC sections (\"RFC 7519 §4.1.4\") or CVE ids that make it so".into(),
+            ));
+        }
+        if let Some(r) = case.refs.iter().find(|r| !is_reference(r)) {
+            return Err(bad(format!(
+                "reference {r:?} is neither \"RFC NNNN §X.Y\" nor \"CVE-YYYY-NNNN\""
+            )));
+        }
         case.family = family.to_string();
         case.id = format!("{family}/{}", case.name);
         cases.push(case);
@@ -161,10 +188,10 @@ mod tests {
 
     #[test]
     fn a_typo_names_the_case_and_line() {
-        let text = "# family\n[[case]]\nname = \"ok\"\ndescription = \"d\"\nexpect = \"accept\"\n\n[[case]]\nname = \"bad\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"holder\"\nimpact = \"forgery\"\nsignature = [\"flip-bti\"]\n";
+        let text = "# family\n[[case]]\nname = \"ok\"\ndescription = \"d\"\nexpect = \"accept\"\n\n[[case]]\nname = \"bad\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"holder\"\nimpact = \"forgery\"\nrefs = [\"RFC 7515 §5.2\"]\nsignature = [\"flip-bti\"]\n";
         let e = parse_family("fam", text).unwrap_err().to_string();
         assert!(e.contains("fam/bad"), "{e}");
-        assert!(e.contains("line 13"), "{e}");
+        assert!(e.contains("line 14"), "{e}");
         assert!(
             e.contains("unknown signature operation \"flip-bti\""),
             "{e}"

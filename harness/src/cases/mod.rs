@@ -16,6 +16,7 @@
 //! reason = "signature"                    # the reason a strict validator gives (reject only)
 //! attacker = "anyone"                    # who can make the token: anyone | holder | issuer
 //! impact = "forgery"                      # what an accept gives: forgery | replay | confusion | hygiene
+//! refs = ["RFC 7519 §4.1.4"]              # what makes it so: "RFC NNNN §X.Y" or "CVE-YYYY-N" (required)
 //! checks = ["iss"]                        # the claim checks that reject it: iss aud sub nbf iat typ jti
 //! fixed_clock = false                     # true: needs `now` honoured exactly (skipped on system-clock backends)
 //! tags = ["cve-2022-21449"]               # free text, shown in reports

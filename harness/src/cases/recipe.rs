@@ -262,6 +262,10 @@ pub struct Case {
     pub attacker: Option<Attacker>,
     /// What an unexpected accept gives that attacker (reject and either cases).
     pub impact: Option<Impact>,
+    /// Where the expectation comes from: `RFC NNNN §X.Y` sections or `CVE-YYYY-N` ids (every reject
+    /// and either case has at least one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refs: Vec<String>,
     /// The claim checks that reject the token (a reject case caught only by checks a library
     /// documents it does not offer is `unchecked` for it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
