@@ -72,6 +72,10 @@ pub struct BackendFile {
     /// Claim checks the library does not offer.
     #[serde(default)]
     pub unchecked: Vec<Unchecked>,
+    /// Why the library offers no leeway on exp and nbf (its source or documentation): cases whose
+    /// expectation relies on the policy's leeway are `unsupported` for it, as RFC 7519 §4.1.4
+    /// makes leeway optional.
+    pub no_leeway: Option<String>,
 }
 
 impl BackendFile {

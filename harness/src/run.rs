@@ -156,6 +156,12 @@ fn run_backend(
         }
     }
     let skipped = |inst: &Instance| inst.case.fixed_clock && info.clock == Clock::System;
+    // A policy feature the library cannot express: the case is unsupported, not run.
+    let inexpressible = |inst: &Instance| -> Option<Outcome> {
+        let why = entry.file.no_leeway.as_ref()?;
+        (inst.case.uses_leeway && inst.policy.leeway > 0)
+            .then(|| Outcome::Unsupported(format!("the library offers no leeway: {why}")))
+    };
     let validator_for = |inst: &Instance| {
         &prepared
             .iter()
@@ -164,12 +170,15 @@ fn run_backend(
             .1
     };
     let outcomes: Vec<Option<Outcome>> = if entry.backend.pipelined() {
-        run_batches(forged, &prepared, &skipped, progress)
+        run_batches(forged, &prepared, &skipped, &inexpressible, progress)
     } else {
         parallel_map(&forged.instances, |inst: &Instance| {
             progress.validated(1);
             if skipped(inst) {
                 return None;
+            }
+            if let Some(o) = inexpressible(inst) {
+                return Some(o);
             }
             Some(match validator_for(inst) {
                 Err(outcome) => outcome.clone(),
@@ -216,6 +225,7 @@ fn run_batches(
     forged: &Forged,
     prepared: &[(Arc<Policy>, Prepared<'_>)],
     skipped: &dyn Fn(&Instance) -> bool,
+    inexpressible: &dyn Fn(&Instance) -> Option<Outcome>,
     progress: &dyn Progress,
 ) -> Vec<Option<Outcome>> {
     let threads = thread_count();
@@ -225,11 +235,13 @@ fn run_batches(
         let mine: Vec<usize> = (0..forged.instances.len())
             .filter(|&i| Arc::ptr_eq(&forged.instances[i].policy, policy))
             .collect();
-        let idx: Vec<usize> = mine
-            .iter()
-            .copied()
-            .filter(|&i| !skipped(&forged.instances[i]))
-            .collect();
+        let mut idx: Vec<usize> = Vec::new();
+        for &i in mine.iter().filter(|&&i| !skipped(&forged.instances[i])) {
+            match inexpressible(&forged.instances[i]) {
+                Some(o) => outcomes[i] = Some(o),
+                None => idx.push(i),
+            }
+        }
         progress.validated(mine.len() - idx.len());
         if let Err(outcome) = validator {
             for i in idx {

@@ -19,6 +19,7 @@
 //! refs = ["RFC 7519 §4.1.4"]              # what makes it so: "RFC NNNN §X.Y" or "CVE-YYYY-N" (required)
 //! checks = ["iss"]                        # the claim checks that reject it: iss aud sub nbf iat typ jti
 //! fixed_clock = false                     # true: needs `now` honoured exactly (skipped on system-clock backends)
+//! uses_leeway = false                     # true: the expectation relies on the policy's leeway
 //! tags = ["cve-2022-21449"]               # free text, shown in reports
 //!
 //! # --- what the forge builds (all optional) ---

@@ -277,6 +277,10 @@ pub struct Case {
     /// Needs `now` honoured exactly.
     #[serde(default)]
     pub fixed_clock: bool,
+    /// Its expectation relies on the policy's leeway (RFC 7519 §4.1.4: leeway is a MAY): a
+    /// library that offers none cannot express the case, which is `unsupported` for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uses_leeway: bool,
     /// Free-text tags (CVE ids).
     #[serde(default)]
     pub tags: Vec<String>,
