@@ -346,31 +346,7 @@ fn cmd_cases(
     let forged = suite.forge_at(now.unwrap_or_else(run::system_now))?;
     match format {
         ListFormat::Json => {
-            let items: Vec<_> = forged
-                .instances
-                .iter()
-                .map(|i| {
-                    let mut v = serde_json::json!({
-                        "id": i.id,
-                        "case": i.case.id,
-                        "family": i.case.family,
-                        "policy": i.policy.name,
-                        "description": i.case.description,
-                        "expect": i.case.expect.name(),
-                        "reason": i.case.reason.map(|r| r.name()),
-                        "severity": i.case.severity.map(|s| s.name()),
-                        "attacker": i.case.attacker.map(|a| a.name()),
-                        "impact": i.case.impact.map(|x| x.name()),
-                        "refs": i.case.refs,
-                        "fixed_clock": i.case.fixed_clock,
-                        "now": i.now,
-                    });
-                    if tokens {
-                        v["token"] = serde_json::json!(i.token);
-                    }
-                    v
-                })
-                .collect();
+            let items = report::instances_json(&forged, tokens);
             println!("{}", serde_json::to_string_pretty(&items)?);
         }
         ListFormat::Text => {

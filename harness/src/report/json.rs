@@ -60,3 +60,35 @@ pub fn to_json(report: &Report) -> Value {
         },
     })
 }
+
+/// The forged instances as `cases --format json` lists them: each case instance with its
+/// expectation, attacker class, impact, severity and references, and with `tokens` the token.
+pub fn instances_json(forged: &crate::forge::Forged, tokens: bool) -> Value {
+    Value::Array(
+        forged
+            .instances
+            .iter()
+            .map(|i| {
+                let mut v = json!({
+                    "id": i.id,
+                    "case": i.case.id,
+                    "family": i.case.family,
+                    "policy": i.policy.name,
+                    "description": i.case.description,
+                    "expect": i.case.expect.name(),
+                    "reason": i.case.reason.map(|r| r.name()),
+                    "severity": i.case.severity.map(|s| s.name()),
+                    "attacker": i.case.attacker.map(|a| a.name()),
+                    "impact": i.case.impact.map(|x| x.name()),
+                    "refs": i.case.refs,
+                    "fixed_clock": i.case.fixed_clock,
+                    "now": i.now,
+                });
+                if tokens {
+                    v["token"] = json!(i.token);
+                }
+                v
+            })
+            .collect(),
+    )
+}

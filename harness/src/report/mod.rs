@@ -6,7 +6,7 @@ mod markdown;
 mod sarif;
 mod text;
 
-pub use json::to_json;
+pub use json::{instances_json, to_json};
 pub use junit::{to_junit, xml_escape};
 pub use markdown::to_markdown;
 pub use sarif::to_sarif;
