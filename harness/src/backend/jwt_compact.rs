@@ -15,7 +15,9 @@
 //! `StrongKey` refuses, only ES384 and ES512, which the crate lacks, make a policy unsupported.
 //! The checks it lacks are left to show as findings, explained in
 //! `fixtures/backends/jwt-compact.toml`: it keeps `iss`, `aud` and `sub` in application-defined
-//! custom claims and checks none of them (no expected issuer or audience, no presence), cannot
+//! custom claims and compares none of them (no expected issuer or audience); the custom claims
+//! type here is the struct with `sub` the crate's documentation shows (`sub` a string, required
+//! when the policy requires it), so `sub` is checked for presence and type by deserialization. It cannot
 //! require `iat`, `jti` or any other claim, has no `typ` check, and takes an HMAC secret of any
 //! length. The key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is
 //! tried. Clock: `request`, through the `TimeOptions` clock function.
@@ -31,7 +33,7 @@ use jwt_compact::alg::{
 };
 use jwt_compact::jwk::JsonWebKey;
 use jwt_compact::{
-    Algorithm, AlgorithmExt, Claims, Empty, ParseError, TimeOptions, Token, UntrustedToken,
+    Algorithm, AlgorithmExt, Claims, ParseError, TimeOptions, Token, UntrustedToken,
     ValidationError,
 };
 
@@ -98,15 +100,37 @@ fn key(alg: Alg, jwk: &Jwk) -> Result<Key, String> {
     })
 }
 
+/// The application's custom claims, as the crate's documentation declares them: a struct with the
+/// subject (`sub`), required when the policy requires it.
+#[derive(serde::Deserialize)]
+struct RequiredSubject {
+    #[allow(dead_code)] // read by serde: its presence and type are the check
+    sub: String,
+}
+
+/// The same when the policy does not require `sub`: it may be absent, and must be a string.
+#[derive(serde::Deserialize)]
+struct OptionalSubject {
+    #[allow(dead_code)] // read by serde: its type is the check
+    sub: Option<String>,
+}
+
 impl Key {
-    fn verify(&self, token: &UntrustedToken<'_>) -> Result<Token<Empty>, ValidationError> {
+    fn verify<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &UntrustedToken<'_>,
+    ) -> Result<Claims<T>, ValidationError> {
+        let claims = |t: Token<T>| t.into_parts().1;
         match self {
-            Key::Hs256(k) => Hs256.validator::<Empty>(k).validate(token),
-            Key::Hs384(k) => Hs384.validator::<Empty>(k).validate(token),
-            Key::Hs512(k) => Hs512.validator::<Empty>(k).validate(token),
-            Key::Rsa(alg, k) => StrongAlg(*alg).validator::<Empty>(k).validate(token),
-            Key::Es256(k) => Es256.validator::<Empty>(k).validate(token),
-            Key::EdDSA(k) => Ed25519.validator::<Empty>(k).validate(token),
+            Key::Hs256(k) => Hs256.validator::<T>(k).validate(token).map(claims),
+            Key::Hs384(k) => Hs384.validator::<T>(k).validate(token).map(claims),
+            Key::Hs512(k) => Hs512.validator::<T>(k).validate(token).map(claims),
+            Key::Rsa(alg, k) => StrongAlg(*alg)
+                .validator::<T>(k)
+                .validate(token)
+                .map(claims),
+            Key::Es256(k) => Es256.validator::<T>(k).validate(token).map(claims),
+            Key::EdDSA(k) => Ed25519.validator::<T>(k).validate(token).map(claims),
         }
     }
 }
@@ -117,6 +141,7 @@ struct Prepared {
     leeway: Duration,
     require_exp: bool,
     require_nbf: bool,
+    require_sub: bool,
 }
 
 /// Maps the crate's errors onto the reason vocabulary.
@@ -153,8 +178,22 @@ impl Prepared {
         key: &Key,
         now: DateTime<Utc>,
     ) -> Result<(), Failure> {
-        let token = key.verify(token).map_err(Failure::Validation)?;
-        let claims: &Claims<Empty> = token.claims();
+        if self.require_sub {
+            let claims = key
+                .verify::<RequiredSubject>(token)
+                .map_err(Failure::Validation)?;
+            self.check_times(&claims, now)
+        } else {
+            let claims = key
+                .verify::<OptionalSubject>(token)
+                .map_err(Failure::Validation)?;
+            self.check_times(&claims, now)
+        }
+    }
+
+    /// `Claims::validate_expiration` and `validate_maturity` with the policy's leeway, whenever
+    /// the claim is present or required.
+    fn check_times<T>(&self, claims: &Claims<T>, now: DateTime<Utc>) -> Result<(), Failure> {
         let options = TimeOptions::new(self.leeway, move || now);
         if self.require_exp || claims.expiration.is_some() {
             claims
@@ -233,6 +272,7 @@ impl Backend for JwtCompact {
             leeway,
             require_exp: policy.requires("exp"),
             require_nbf: policy.requires("nbf"),
+            require_sub: policy.requires("sub"),
         }))
     }
 }
