@@ -21,8 +21,9 @@ pub const FIXED_NOW: u64 = 1_764_350_000;
 /// Where forged tokens are cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cache {
-    /// `$JWT_HARNESS_CACHE` (empty or `off`: no cache), else `$CARGO_TARGET_DIR/jwt-harness`,
-    /// else `target/jwt-harness` in the project directory; none for the embedded fixtures.
+    /// `$JWT_HARNESS_CACHE` (empty or `off`: no cache), else
+    /// `$CARGO_TARGET_DIR/jwt-harness/forge-cache`, else `target/jwt-harness/forge-cache` in the
+    /// project directory; none for the embedded fixtures.
     Auto,
     /// No cache.
     Off,
