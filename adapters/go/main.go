@@ -176,29 +176,62 @@ func (c *policyClaims) UnmarshalJSON(b []byte) error {
 	return dec.Decode(&c.m)
 }
 
+// libraryRequired reports whether golang-jwt's own `req` switch decides the
+// presence of a required claim: VerifyExpiresAt/NotBefore/IssuedAt(cmp, req)
+// return !req for an unset claim (map_claims.go lines 40-43, 66-69, 92-95),
+// VerifyIssuer/VerifyAudience(cmp, true) return false for a missing or empty
+// one (claims.go lines 220-223, 264-267), but only with an expected value.
+func (c *policyClaims) libraryRequired(name string) bool {
+	switch name {
+	case "exp", "nbf", "iat":
+		return true
+	case "iss":
+		return c.p.issuer != nil
+	case "aud":
+		return len(c.p.audience) > 0
+	}
+	return false
+}
+
+// failed maps a false from a library Verify* helper to a protocol reason:
+// missing_claim when the required claim is absent, else the given failure.
+func (c *policyClaims) failed(name string, flag uint32, reason, msg string) error {
+	if _, ok := c.m[name]; !ok && contains(c.p.required, name) {
+		return claimFailure(jwt.ValidationErrorClaimsInvalid, "missing_claim",
+			fmt.Sprintf("token is missing required claim %q", name))
+	}
+	return claimFailure(flag, reason, msg)
+}
+
 func (c *policyClaims) Valid() error {
 	m := c.m
+	// golang-jwt v4 has no required-claims option: presence of the claims its
+	// Verify* helpers cannot require (sub, jti, ...) is checked here, and a
+	// claim whose value is JSON null is not present.
 	for _, name := range c.p.required {
-		if _, ok := m[name]; !ok {
+		if c.libraryRequired(name) {
+			continue
+		}
+		if v, ok := m[name]; !ok || v == nil {
 			return claimFailure(jwt.ValidationErrorClaimsInvalid, "missing_claim",
 				fmt.Sprintf("token is missing required claim %q", name))
 		}
 	}
-	// MapClaims.Verify* return false for a present claim of the wrong type.
-	// Their `req` argument is the library's own "required" switch: with it
-	// off, v4 treats a claim equal to 0 as unset (map_claims.go), so it is
-	// on whenever the policy requires the claim.
+	// MapClaims.Verify* return false for a present claim of the wrong type
+	// (JSON null included: map_claims.go lines 45-58).  Their `req` argument
+	// is the library's own "required" switch and decides presence: with it
+	// off, v4 treats a missing claim, or one equal to 0, as unset.
 	if !m.VerifyExpiresAt(c.now-c.leeway, contains(c.p.required, "exp")) {
-		return claimFailure(jwt.ValidationErrorExpired, "expired", jwt.ErrTokenExpired.Error())
+		return c.failed("exp", jwt.ValidationErrorExpired, "expired", jwt.ErrTokenExpired.Error())
 	}
 	if !m.VerifyNotBefore(c.now+c.leeway, contains(c.p.required, "nbf")) {
-		return claimFailure(jwt.ValidationErrorNotValidYet, "not_yet_valid", jwt.ErrTokenNotValidYet.Error())
+		return c.failed("nbf", jwt.ValidationErrorNotValidYet, "not_yet_valid", jwt.ErrTokenNotValidYet.Error())
 	}
 	if !m.VerifyIssuedAt(c.now+c.leeway, contains(c.p.required, "iat")) {
-		return claimFailure(jwt.ValidationErrorIssuedAt, "not_yet_valid", jwt.ErrTokenUsedBeforeIssued.Error())
+		return c.failed("iat", jwt.ValidationErrorIssuedAt, "not_yet_valid", jwt.ErrTokenUsedBeforeIssued.Error())
 	}
 	if c.p.issuer != nil && !m.VerifyIssuer(*c.p.issuer, true) {
-		return claimFailure(jwt.ValidationErrorIssuer, "issuer", jwt.ErrTokenInvalidIssuer.Error())
+		return c.failed("iss", jwt.ValidationErrorIssuer, "issuer", jwt.ErrTokenInvalidIssuer.Error())
 	}
 	if len(c.p.audience) > 0 {
 		ok := false
@@ -209,7 +242,7 @@ func (c *policyClaims) Valid() error {
 			}
 		}
 		if !ok {
-			return claimFailure(jwt.ValidationErrorAudience, "audience", jwt.ErrTokenInvalidAudience.Error())
+			return c.failed("aud", jwt.ValidationErrorAudience, "audience", jwt.ErrTokenInvalidAudience.Error())
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ const SUPPORTED = new Set([
   'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
   'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'
 ])
+const HMAC = new Set(['HS256', 'HS384', 'HS512'])
 
 function reasonOf (err) {
   const code = err && err.code
@@ -75,17 +76,55 @@ async function validate (req) {
   if (policy.typ !== null) options.typ = policy.typ
   if (now !== null) options.currentDate = new Date(now * 1000)
 
-  const verify = async (jwk) => {
-    let key
-    try {
-      key = await jose.importJWK(jwk, P.bindAlg(policy, header, jwk))
-    } catch (err) {
-      throw new P.Reject('key', P.describe(err))
+  // HMAC: createLocalJWKSet resolves public keys only (dist/webapi/jwks/local.js
+  // line 38 refuses an alg whose entry is `secret`, line 14 a non-public key),
+  // and jose has no resolver for a set of secrets, so for an allowlisted HS*
+  // alg the adapter picks the oct JWK (protocol.cjs candidateKeys) and hands
+  // the imported secret to jwtVerify.
+  if (HMAC.has(header.alg) && policy.algorithms.includes(header.alg)) {
+    const verify = async (jwk) => {
+      let key
+      try {
+        key = await jose.importJWK(jwk, header.alg)
+      } catch (err) {
+        throw new P.Reject('key', P.describe(err))
+      }
+      return jose.jwtVerify(token, key, options)
     }
-    return jose.jwtVerify(token, key, options)
+    const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
+    return { verdict: 'accept', claims: result.payload }
   }
-  const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
+
+  // Everything else: the library chooses.  The policy's whole JWK Set goes to
+  // createLocalJWKSet and the resolver to jwtVerify, as jose's docs show; when
+  // several keys match (ERR_JWKS_MULTIPLE_MATCHING_KEYS) the error is iterated
+  // exactly as the docs' "opting-in to multiple JWKS matches" example does.
+  let JWKS
+  try {
+    JWKS = jose.createLocalJWKSet(P.isPlainObject(req.policy) ? req.policy.jwks : undefined)
+  } catch (err) {
+    throw new P.Reject('key', P.describe(err))
+  }
+  let result
+  try {
+    result = await jose.jwtVerify(token, JWKS, options)
+  } catch (err) {
+    if (!(err instanceof jose.errors.JWKSMultipleMatchingKeys)) throw err
+    result = await tryEachMatchingKey(err, token, options)
+  }
   return { verdict: 'accept', claims: result.payload }
+}
+
+async function tryEachMatchingKey (multiple, token, options) {
+  for await (const publicKey of multiple) {
+    try {
+      return await jose.jwtVerify(token, publicKey, options)
+    } catch (innerError) {
+      if (innerError instanceof jose.errors.JWSSignatureVerificationFailed) continue
+      throw innerError
+    }
+  }
+  throw new jose.errors.JWSSignatureVerificationFailed()
 }
 
 P.serve(validate, reasonOf)

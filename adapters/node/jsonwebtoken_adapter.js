@@ -70,8 +70,14 @@ async function validate (req) {
 
   const verify = async (jwk) => jwt.verify(token, keyFromJwk(jwk), options)
   const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
-  // jsonwebtoken has no required-claims or typ option: checked here.
-  P.checkRequiredPresent(result.payload, policy.requiredWithExpectations)
+  // jsonwebtoken has no required-claims or typ option: checked here.  With an
+  // expected issuer/audience, verify() itself refuses a token without iss/aud
+  // (verify.js lines 194-217: an absent claim never equals the expected
+  // value), so those stay with the library; it also refuses exp/nbf: null
+  // ("invalid exp value", lines 176-192).  The remaining required claims
+  // (exp, sub, ...) must be present and not null.
+  const libraryChecked = (c) => (c === 'iss' && policy.issuer !== null) || (c === 'aud' && policy.audience !== null)
+  P.checkRequiredPresent(result.payload, policy.requiredClaims.filter((c) => !libraryChecked(c)))
   P.checkTyp(policy, result.header)
   return { verdict: 'accept', claims: result.payload }
 }

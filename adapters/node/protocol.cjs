@@ -149,9 +149,11 @@ function checkTyp (policy, header) {
   }
 }
 
+// For libraries with no required-claims option of their own: a claim is
+// present when the payload has it with a value other than JSON null.
 function checkRequiredPresent (claims, names) {
   for (const name of names) {
-    if (!isPlainObject(claims) || !Object.hasOwn(claims, name)) {
+    if (!isPlainObject(claims) || !Object.hasOwn(claims, name) || claims[name] === null) {
       throw new Reject('missing_claim', `missing required claim ${JSON.stringify(name)}`)
     }
   }

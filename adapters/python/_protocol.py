@@ -1,9 +1,9 @@
 """Shared plumbing for the Python adapters (PROTOCOL.md, version 1).
 
 Everything library-specific lives in the adapter scripts: each one supplies
-a `validate(request)` function and a `reason(exception)` mapping.  This module
-only does the line loop, the JWKS key selection that PROTOCOL.md/README.md
-prescribe for every adapter, and a few policy helpers.
+a `validate(request)` function and a `reason(exception)` mapping, and hands the
+policy's whole JWK Set to its library's own JWK Set resolver (no key selection
+happens here).  This module only does the line loop and a few policy helpers.
 
 The loop never lets an exception escape: a failure inside an adapter becomes a
 `reject` (reason taken from the adapter's mapping), a request that is not JSON
@@ -32,26 +32,6 @@ REASONS = frozenset(
     ]
 )
 
-# Which JWK "kty" an algorithm needs.
-ALG_KTY = {
-    "HS256": "oct",
-    "HS384": "oct",
-    "HS512": "oct",
-    "RS256": "RSA",
-    "RS384": "RSA",
-    "RS512": "RSA",
-    "PS256": "RSA",
-    "PS384": "RSA",
-    "PS512": "RSA",
-    "ES256": "EC",
-    "ES384": "EC",
-    "ES512": "EC",
-    "ES256K": "EC",
-    "EdDSA": "OKP",
-    "Ed25519": "OKP",
-    "Ed448": "OKP",
-}
-
 
 class Unsupported(Exception):
     """The library cannot express the policy: answer `unsupported`."""
@@ -64,11 +44,6 @@ class Reject(Exception):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
-
-
-class NoKey(Reject):
-    def __init__(self, detail):
-        super().__init__("key", detail)
 
 
 def truncate(text):
@@ -138,52 +113,6 @@ def check_supported(policy, supported):
     missing = [a for a in policy.algorithms if a not in supported]
     if missing:
         raise Unsupported(f"algorithm(s) not implemented by this library: {', '.join(missing)}")
-
-
-def candidate_keys(policy, header):
-    """JWKs to try, per README.md: by kid when the token has one, else by type.
-
-    `header` is the token header as the library's unverified-header helper
-    returned it.  The header's `alg` is used only to pick among the allowlist.
-    """
-    keys = policy.jwks["keys"]
-    if "kid" in header:
-        kid = header["kid"]
-        found = [k for k in keys if "kid" in k and type(k["kid"]) is type(kid) and k["kid"] == kid]
-        if not found:
-            raise NoKey(truncate(f"no key in the JWKS has kid {kid!r}"))
-        return found
-    alg = header.get("alg")
-    if isinstance(alg, str) and alg in policy.algorithms:
-        ktys = {ALG_KTY.get(alg)}
-    else:
-        ktys = {ALG_KTY.get(a) for a in policy.algorithms}
-    found = [k for k in keys if k.get("kty") in ktys and k.get("use", "sig") == "sig"]
-    if not found:
-        if keys and not (isinstance(alg, str) and alg in policy.algorithms):
-            # Let the library itself reject the algorithm.
-            return keys[:1]
-        raise NoKey(truncate(f"no key in the JWKS fits algorithm {alg!r}"))
-    return found
-
-
-def verify_with_candidates(candidates, verify, reason_of):
-    """Call verify(jwk) for each candidate; the first success wins.
-
-    A failure whose mapped reason is `signature` or `key` moves on to the next
-    candidate (several keys may fit when the token has no kid); any other
-    failure is final.  When every candidate fails, the first failure is raised.
-    """
-    first = None
-    for jwk in candidates:
-        try:
-            return verify(jwk)
-        except Exception as exc:  # noqa: BLE001 - mapped by the caller
-            if first is None:
-                first = exc
-            if reason_for(exc, reason_of) not in ("signature", "key"):
-                raise
-    raise first
 
 
 def reason_for(exc, reason_of):

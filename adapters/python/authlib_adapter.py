@@ -2,6 +2,12 @@
 
 Authlib's JWTClaims.validate(now=...) takes the current time from the caller:
 the request's `now` is used (clock = "request").
+
+Key selection is Authlib's own: the policy's JWK Set is imported with
+`JsonWebKey.import_key_set` and the resulting KeySet goes to `jwt.decode`, which
+picks the key with `KeySet.find_by_kid(header.get("kid"))`
+(authlib/jose/rfc7519/jwt.py create_load_key, lines 170-173;
+authlib/jose/rfc7517/key_set.py find_by_kid, lines 19-37).
 """
 
 import os
@@ -15,18 +21,15 @@ import authlib.deprecate  # noqa: E402,F401 - installs its own warning filter fi
 with warnings.catch_warnings():
     # authlib.jose announces its move to joserfc (Authlib 2.0) on import.
     warnings.simplefilter("ignore")
-    from authlib.jose import JsonWebSignature, JsonWebToken  # noqa: E402
+    from authlib.jose import JsonWebKey, JsonWebSignature, JsonWebToken  # noqa: E402
     from authlib.jose import errors as E  # noqa: E402
-    from authlib.jose.util import extract_header  # noqa: E402
 
 from _protocol import (  # noqa: E402
     Policy,
-    candidate_keys,
     check_supported,
     check_typ,
     request_now,
     serve,
-    verify_with_candidates,
 )
 
 SUPPORTED = frozenset(JsonWebSignature.ALGORITHMS_REGISTRY.keys())
@@ -58,9 +61,17 @@ def reason_of(exc):
         exc, (E.DecodeError, E.InvalidCritHeaderParameterNameError, E.InvalidHeaderParameterNameError)
     ):
         return "malformed"
+    if isinstance(exc, KeyError):
+        # The KeySet hands the algorithm a Key object; an algorithm of another
+        # key type re-imports it as raw bytes (prepare_key -> load_pem_key ->
+        # to_bytes -> bytes(key)) and Key.__getitem__ raises KeyError(0)
+        # (authlib/jose/rfc7517/base_key.py line 56): the kid named a key of
+        # the wrong type.
+        return "key"
     if isinstance(exc, ValueError):
-        # Authlib raises ValueError for an oversized token, and from key
-        # import (a JWK of the wrong kty/curve, missing members).
+        # Authlib raises ValueError for an oversized token, from key import
+        # (a JWK of the wrong kty/curve, missing members), and from
+        # KeySet.find_by_kid ("Key not found").
         return "malformed" if "too long" in str(exc) else "key"
     return "other"
 
@@ -73,7 +84,6 @@ def validate(req):
         token_bytes = token.encode("utf-8")
     else:
         raise E.DecodeError("token is not a string")
-    header = extract_header(token_bytes.split(b".", 1)[0], E.DecodeError)
 
     claims_options = {}
     for claim in policy.required_with_expectations():
@@ -86,14 +96,18 @@ def validate(req):
     jwt = JsonWebToken(list(policy.algorithms))
     now = request_now(req)
 
-    def verify(jwk):
-        # The JWK goes in as a dict: each algorithm imports it with its own
-        # key class (prepare_key), which refuses a JWK of another kty.
-        claims = jwt.decode(token_bytes, dict(jwk), claims_options=claims_options)
-        claims.validate(now=now, leeway=policy.leeway)
-        return claims
-
-    claims = verify_with_candidates(candidate_keys(policy, header), verify, reason_of)
+    # KeySet of Key objects, one per JWK imported with its own kty class
+    # (authlib/jose/rfc7517/jwk.py import_key_set, lines 47-56; a JWK it cannot
+    # import raises there, ValueError).  JsonWebToken.decode wraps it in
+    # create_load_key (rfc7519/jwt.py line 99): find_by_kid(header.get("kid"))
+    # (line 173) returns the only key when there is no kid and the set holds
+    # one key, else the first key whose kid == the header's, else raises
+    # ValueError("Key not found") (rfc7517/key_set.py lines 28-37).  The
+    # algorithm then re-imports that Key with its own key class
+    # (rfc7515/jws.py _prepare_algorithm_key, line 277).
+    key_set = JsonWebKey.import_key_set(policy.jwks)
+    claims = jwt.decode(token_bytes, key_set, claims_options=claims_options)
+    claims.validate(now=now, leeway=policy.leeway)
     check_typ(policy, claims.header)
     return {"verdict": "accept", "claims": dict(claims)}
 

@@ -2,6 +2,11 @@
 
 joserfc's JWTClaimsRegistry(now=...) takes the current time from the caller:
 the request's `now` is used (clock = "request").
+
+Key selection is joserfc's own: the policy's JWK Set is imported with
+`KeySet.import_key_set` and the KeySet goes to `jwt.decode`, which resolves it
+with guess_key (joserfc/jwk.py lines 84-101): KeySet.get_by_kid(kid, {"alg":
+header alg, "use": "sig"}) (joserfc/_keys.py lines 143-153).
 """
 
 import os
@@ -10,19 +15,16 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from joserfc import errors as E  # noqa: E402
-from joserfc import jwk, jws, jwt  # noqa: E402
+from joserfc import jwt  # noqa: E402
+from joserfc.jwk import KeySet  # noqa: E402
 from joserfc.jws import JWSRegistry  # noqa: E402
 
 from _protocol import (  # noqa: E402
     Policy,
-    Reject,
-    candidate_keys,
     check_supported,
     check_typ,
-    describe,
     request_now,
     serve,
-    verify_with_candidates,
 )
 
 SUPPORTED = frozenset(JWSRegistry.algorithms.keys())
@@ -82,7 +84,6 @@ def validate(req):
     token = req.get("token")
     if not isinstance(token, str):
         raise E.DecodeError("token is not a string")
-    header = jws.extract_compact(token.encode("utf-8")).headers()
 
     options = {claim: {"essential": True} for claim in policy.required_with_expectations()}
     if policy.issuer is not None:
@@ -91,16 +92,23 @@ def validate(req):
         options["aud"]["values"] = list(policy.audience)
     registry = jwt.JWTClaimsRegistry(now=request_now(req), leeway=policy.leeway, **options)
 
-    def verify(data):
-        try:
-            key = jwk.import_key(data)
-        except Exception as exc:  # noqa: BLE001 - a JWK joserfc cannot load
-            raise Reject("key", describe(exc)) from exc
-        token_obj = jwt.decode(token, key, algorithms=list(policy.algorithms))
-        registry.validate(token_obj.claims)
-        return token_obj
+    # KeySet.import_key_set (joserfc/_keys.py lines 170-185) imports every JWK
+    # with its kty's class, skipping an unknown kty (InvalidKeyTypeError); no
+    # key left: MissingKeyError.  A key without kid gets its thumbprint as kid
+    # (KeySet.__init__, lines 118-121).
+    key_set = KeySet.import_key_set(policy.jwks)
+    # jwt.decode -> jws.deserialize_compact -> validate_compact ->
+    # guess_key(key_set, obj, use="sig")
+    # (joserfc/jws.py line 153; joserfc/jwk.py lines 84-101) ->
+    # KeySet.get_by_kid(header kid, {"alg": header alg, "use": "sig"})
+    # (_keys.py lines 143-153): with no kid and a single key, that key;
+    # otherwise the keys whose kid == the header's, less those whose own "alg"
+    # or "use" differs (lines 204-217), the first of them; none:
+    # InvalidKeyIdError.  Then alg.check_key refuses a key of the wrong type
+    # (jws.py line 154).
+    token_obj = jwt.decode(token, key_set, algorithms=list(policy.algorithms))
+    registry.validate(token_obj.claims)
 
-    token_obj = verify_with_candidates(candidate_keys(policy, header), verify, reason_of)
     check_typ(policy, token_obj.header)
     return {"verdict": "accept", "claims": token_obj.claims}
 

@@ -1,6 +1,11 @@
 """PROTOCOL.md adapter for PyJWT (see README.md).
 
 PyJWT reads the system clock itself: `now` is ignored (clock = "system").
+
+Key selection is PyJWT's own: the policy's JWK Set becomes a `PyJWKSet` and the
+key is picked from it exactly as `PyJWKClient.get_signing_key_from_jwt` picks
+from the set it fetched (PyJWT's documented JWKS path; the client itself only
+adds the HTTP fetch and caching).
 """
 
 import os
@@ -11,13 +16,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jwt  # noqa: E402
 from jwt import exceptions as E  # noqa: E402
 
+from jwt.jwks_client import PyJWKClient  # noqa: E402
+
 from _protocol import (  # noqa: E402
     Policy,
-    candidate_keys,
     check_supported,
     check_typ,
     serve,
-    verify_with_candidates,
 )
 
 SUPPORTED = frozenset(jwt.algorithms.get_default_algorithms().keys())
@@ -42,7 +47,7 @@ def reason_of(exc):
         return "claim_type"
     if isinstance(exc, E.InvalidAlgorithmError):
         return "algorithm"
-    if isinstance(exc, (E.InvalidKeyError, E.PyJWKError, E.PyJWKSetError)):
+    if isinstance(exc, (E.InvalidKeyError, E.PyJWKError, E.PyJWKSetError, E.PyJWKClientError)):
         return "key"
     if isinstance(exc, E.DecodeError):
         # PyJWT raises a plain DecodeError for an exp/nbf of the wrong type.
@@ -54,38 +59,57 @@ def reason_of(exc):
     return "other"
 
 
+def signing_key(token, jwks):
+    """The PyJWK that PyJWKClient.get_signing_key_from_jwt would return had it
+    fetched `jwks` (jwt/jwks_client.py of PyJWT 2.15.1, line numbers below)."""
+    # get_jwk_set, line 216: the fetched JSON object becomes a PyJWKSet
+    # (jwt/api_jwk.py line 168 from_dict, line 141 __init__: every JWK is bound
+    # to its own "alg", else to a default for its kty/crv, line 37-66; keys
+    # PyJWK cannot load are skipped, line 159; no usable key is PyJWKSetError).
+    jwk_set = jwt.PyJWKSet.from_dict(jwks)
+    # get_signing_key_from_jwt, lines 311-313: the kid of the header as an
+    # unverified decode_complete returns it (a non-string kid already fails
+    # there: api_jws.py _validate_kid, line 459); no kid gives None.
+    header = jwt.decode_complete(token, options={"verify_signature": False})["header"]
+    kid = header.get("kid")
+    # get_signing_key, lines 278-279: the signing keys (use "sig" or absent,
+    # and a non-empty kid: _get_signing_keys_from_jwk_set, lines 251-261), then
+    # the first whose kid == the token's (match_kid, lines 316-333).  So a token
+    # without kid matches no key.  The client's refresh-and-retry on a miss
+    # (lines 281-291) would fetch the same set again: it cannot change the result.
+    key = PyJWKClient.match_kid(PyJWKClient._get_signing_keys_from_jwk_set(jwk_set), kid)
+    if key is None:
+        # lines 293-296
+        raise E.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+    return key
+
+
 def validate(req):
     policy = Policy(req.get("policy"))
     check_supported(policy, SUPPORTED)
     token = req.get("token")
-    header = jwt.get_unverified_header(token)
-    alg = header.get("alg")
-
-    def verify(jwk):
-        # A PyJWK is bound to one algorithm: the JWK's own "alg", else the
-        # token's alg when (and only when) it is in the allowlist.
-        bound = jwk.get("alg") or (alg if alg in policy.algorithms else None)
-        key = jwt.PyJWK(jwk, algorithm=bound)
-        return jwt.decode_complete(
-            token,
-            key,
-            algorithms=policy.algorithms,
-            audience=policy.audience,
-            issuer=policy.issuer,
-            leeway=policy.leeway,
-            options={
-                "verify_signature": True,
-                "verify_exp": True,
-                "verify_nbf": True,
-                "verify_iat": True,
-                "verify_aud": True,
-                "verify_iss": True,
-                "require": policy.required_with_expectations(),
-                "enforce_minimum_key_length": True,
-            },
-        )
-
-    decoded = verify_with_candidates(candidate_keys(policy, header), verify, reason_of)
+    # The PyJWK is bound to one algorithm (its JWK's "alg"): decode refuses a
+    # token whose alg differs (api_jws.py _verify_signature, lines 418-425),
+    # after checking the allowlist (line 415).
+    key = signing_key(token, policy.jwks)
+    decoded = jwt.decode_complete(
+        token,
+        key,
+        algorithms=policy.algorithms,
+        audience=policy.audience,
+        issuer=policy.issuer,
+        leeway=policy.leeway,
+        options={
+            "verify_signature": True,
+            "verify_exp": True,
+            "verify_nbf": True,
+            "verify_iat": True,
+            "verify_aud": True,
+            "verify_iss": True,
+            "require": policy.required_with_expectations(),
+            "enforce_minimum_key_length": True,
+        },
+    )
     check_typ(policy, decoded["header"])
     return {"verdict": "accept", "claims": decoded["payload"]}
 

@@ -1,6 +1,11 @@
 """PROTOCOL.md adapter for python-jose (see README.md).
 
 python-jose reads the system clock itself: `now` is ignored (clock = "system").
+
+Key selection is python-jose's own: `jwt.decode` gets the policy's whole JWK
+Set (the documented `{'keys': [...]}` form of its `key` argument) and tries
+every key of it with the token's alg, never reading kid (jose/jws.py
+_get_keys, lines 230-233, and _sig_matches_keys, lines 209-218).
 """
 
 import os
@@ -23,12 +28,10 @@ from jose.exceptions import (  # noqa: E402
 from _protocol import (  # noqa: E402
     Policy,
     Unsupported,
-    candidate_keys,
     check_required_present,
     check_supported,
     check_typ,
     serve,
-    verify_with_candidates,
 )
 
 SUPPORTED = frozenset(ALGORITHMS.HMAC | ALGORITHMS.RSA_DS | ALGORITHMS.EC_DS)
@@ -89,7 +92,6 @@ def validate(req):
     if policy.audience is not None and len(policy.audience) > 1:
         raise Unsupported("python-jose checks a single expected audience, the policy lists several")
     token = req.get("token")
-    header = jwt.get_unverified_header(token)
 
     required = policy.required_with_expectations()
     options = {
@@ -107,17 +109,19 @@ def validate(req):
     for claim in REQUIRABLE:
         options["require_" + claim] = claim in required
 
-    def verify(jwk):
-        return jwt.decode(
-            token,
-            jwk,
-            algorithms=policy.algorithms,
-            options=dict(options),
-            audience=policy.audience[0] if policy.audience else None,
-            issuer=policy.issuer,
-        )
-
-    claims = verify_with_candidates(candidate_keys(policy, header), verify, reason_of)
+    # The JWK Set as a dict: jose/jws.py _get_keys returns key["keys"] (lines
+    # 230-233) and _sig_matches_keys (lines 209-218) builds each JWK for the
+    # token's alg (jwk.construct, line 212, outside its try: a JWK of another
+    # kty raises JWKError there and ends the search) and returns on the first
+    # key that verifies.  kid is not read anywhere in jose/jws.py.
+    claims = jwt.decode(
+        token,
+        policy.jwks,
+        algorithms=policy.algorithms,
+        options=dict(options),
+        audience=policy.audience[0] if policy.audience else None,
+        issuer=policy.issuer,
+    )
     # Claims python-jose cannot require, and the typ header: checked here.
     check_required_present(claims, [c for c in required if c not in REQUIRABLE])
     check_typ(policy, jwt.get_unverified_header(token))

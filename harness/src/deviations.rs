@@ -52,6 +52,29 @@ pub struct Unchecked {
     pub source: String,
 }
 
+/// Who picks the verifying key out of the policy's JWK Set for a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeySelection {
+    /// The library's own key-set resolver gets the whole JWK Set (PyJWKSet, jose's
+    /// `createLocalJWKSet`, jwtk's `JwkSetVerifier`, …): the key-selection cases test the library.
+    Library,
+    /// The library verifies with one key it is handed; the adapter picks it by `kid` (or tries
+    /// each key of a fitting type): the key-selection cases test that glue, as an integrator's
+    /// own would be tested.
+    Adapter,
+}
+
+impl KeySelection {
+    /// `library` or `adapter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeySelection::Library => "library",
+            KeySelection::Adapter => "adapter",
+        }
+    }
+}
+
 /// A backend file: `fixtures/backends/NAME.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +99,12 @@ pub struct BackendFile {
     /// expectation relies on the policy's leeway are `unsupported` for it, as RFC 7519 §4.1.4
     /// makes leeway optional.
     pub no_leeway: Option<String>,
+    /// Who selects the key: the library's own JWK Set resolver, or the adapter for a library that
+    /// has none. Required in every backend file that names a library.
+    pub key_selection: Option<KeySelection>,
+    /// The resolver used (`library`), or why the library has none (`adapter`), with where its
+    /// documentation or source says so.
+    pub key_selection_note: Option<String>,
 }
 
 impl BackendFile {
@@ -109,6 +138,16 @@ impl BackendFile {
                     d.case
                 )));
             }
+        }
+        if file.key_selection.is_some()
+            != file
+                .key_selection_note
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty())
+        {
+            return Err(Error::Config(format!(
+                "{origin}: key_selection and key_selection_note go together: the resolver used, or why the library has none"
+            )));
         }
         for u in &file.unchecked {
             if u.doc.trim().is_empty() || u.source.trim().is_empty() {
@@ -190,6 +229,31 @@ mod tests {
             finding: finding.into(),
             reason: "because".into(),
         }
+    }
+
+    #[test]
+    fn key_selection_needs_its_note() {
+        let ok = BackendFile::parse(
+            "t",
+            "key_selection = \"library\"\nkey_selection_note = \"JwkSet::find\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.key_selection, Some(KeySelection::Library));
+        for bad in [
+            "key_selection = \"library\"\n",
+            "key_selection_note = \"x\"\n",
+            "key_selection = \"adapter\"\nkey_selection_note = \" \"\n",
+        ] {
+            let e = BackendFile::parse("t", bad).unwrap_err().to_string();
+            assert!(e.contains("key_selection"), "{e}");
+        }
+        let e = BackendFile::parse(
+            "t",
+            "key_selection = \"mine\"\nkey_selection_note = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown variant"), "{e}");
     }
 
     #[test]

@@ -219,6 +219,45 @@ mod tests {
             .is_empty());
     }
 
+    /// No dead cases: every case of the catalog is forged under at least one default policy.
+    #[test]
+    fn every_case_applies_under_a_default_policy() {
+        let e = Fixtures::Embedded;
+        let catalog = e.catalog().unwrap();
+        let policies = e.default_policies().unwrap();
+        let attackers = e.attackers().unwrap();
+        let dead: Vec<&str> = catalog
+            .cases
+            .iter()
+            .filter(|c| {
+                policies.iter().all(|p| {
+                    !matches!(
+                        crate::forge::forge_one(c, p, &attackers, 1_764_350_000, 0),
+                        Ok(Some(_))
+                    )
+                })
+            })
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(dead.is_empty(), "cases no default policy runs: {dead:?}");
+    }
+
+    /// Every backend file says who selects the key, with the resolver or why there is none: the
+    /// matrix shows it, and the key-selection cases mean something different either way.
+    #[test]
+    fn every_backend_file_declares_its_key_selection() {
+        let e = Fixtures::Embedded;
+        let names = e.list("backends").unwrap();
+        assert!(names.len() >= 21, "{names:?}");
+        for name in names {
+            let file = e.backend_file(&name).unwrap();
+            assert!(
+                file.key_selection.is_some() && file.key_selection_note.is_some(),
+                "fixtures/backends/{name}.toml declares no key_selection"
+            );
+        }
+    }
+
     #[test]
     fn relative_paths_resolve_inside_the_fixtures() {
         assert_eq!(

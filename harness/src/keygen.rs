@@ -28,8 +28,10 @@ const KEYS: &[(&str, KeyType, usize, &str)] = &[
     ("attacker-ed", KeyType::Okp, 0, "EdDSA"),
 ];
 
-/// Key sets written beside the keys: (file stem, kids).
+/// Key sets written beside the keys: (file stem, kids). A kid ending in `*` is that key without its
+/// `alg` member, so that it serves every algorithm of its type.
 const SETS: &[(&str, &[&str])] = &[
+    ("rsa-any", &["rs-2026-01*"]),
     ("hs256", &["hs-2026-01"]),
     ("hs-all", &["hs-2026-01", "hs384-2026-01", "hs512-2026-01"]),
     ("rs256", &["rs-2026-01", "rs-2026-02"]),
@@ -94,7 +96,14 @@ pub fn generate(dir: &Path) -> Result<Vec<String>> {
         let set = Jwks {
             keys: kids
                 .iter()
-                .filter_map(|kid| keys.iter().find(|k| k.kid() == Some(kid)).cloned())
+                .filter_map(|kid| {
+                    let (kid, any_alg) = match kid.strip_suffix('*') {
+                        Some(k) => (k, true),
+                        None => (*kid, false),
+                    };
+                    let key = keys.iter().find(|k| k.kid() == Some(kid))?.clone();
+                    Some(if any_alg { key.without_alg() } else { key })
+                })
                 .collect(),
         };
         write(

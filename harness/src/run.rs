@@ -85,6 +85,11 @@ pub fn run(
     let forge_seconds = started.elapsed().as_secs_f64();
 
     let mut report = Report::new(request_now, config.seed, infos.clone());
+    for (b, info) in backends.iter().zip(&infos) {
+        if let Some(k) = b.file.key_selection {
+            report.key_selection.insert(info.name.clone(), k);
+        }
+    }
     if at_request.is_none() && needs(Clock::System) {
         at_system = Some((std::time::Instant::now(), forge(real_now)));
     }

@@ -1,9 +1,11 @@
 //! In-process adapter for the `biscuit` crate (v0.8.0, *ring* 0.17).
 //!
-//! Configured as strictly as the crate allows: the token is verified with
-//! `jws::Compact::decode(secret, algorithm)` for each allowed algorithm that fits the selected key
-//! (the crate verifies the signature with the algorithm it is given, then rejects a header `alg`
-//! naming another one), then checked with `ValidationOptions`: `exp`, `nbf` and `iat` validated
+//! Configured as strictly as the crate allows: the token is verified with the crate's own JWK Set
+//! lookup, `jws::Compact::decode_with_jwks(jwks, expected_algorithm)`, given the policy's JWK Set
+//! and, once the header's `alg` is found in the policy's allowlist, that algorithm as the expected
+//! one (the crate needs it for a key without `alg`): it requires a `kid`, finds the key by it,
+//! requires the header `alg` to equal the key's `alg` and the expected one, and verifies
+//! (src/jws/compact.rs:142-213). Then the claims are checked with `ValidationOptions`: `exp`, `nbf` and `iat` validated
 //! with the policy's leeway as `epsilon` (`iat` only for not being in the future: maximum age
 //! unbounded), `iss` and `aud` compared with the policy's issuer and audience, and every required
 //! registered claim marked `Required` in `ClaimPresenceOptions` (an expected issuer or audience
@@ -15,18 +17,16 @@
 //! `String`), so under a policy with several accepted audiences only the first is expected. The
 //! crate panics on a NumericDate outside chrono's range (an `unwrap` in `Timestamp`'s
 //! `Deserialize`, reached only after the signature verified); the adapter does not catch it: the
-//! harness reports the result `broken`, explained in the same file. The key is chosen by `kid`
-//! from the policy's JWK Set (secrets built by the crate's own `jwk::JWK`); without a `kid` every
-//! key is tried. Clock: `request`, as `TemporalOptions::now` takes the caller's time.
+//! harness reports a `crash`, explained in the same file. Clock: `request`, as
+//! `TemporalOptions::now` takes the caller's time.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
-use crate::jose::{Alg, Jwk};
+use crate::jose::Alg;
 use crate::policy::Policy;
 use biscuit_crate::errors::{DecodeError, Error, ValidationError};
 use biscuit_crate::jwa::SignatureAlgorithm;
-use biscuit_crate::jwk::{AlgorithmParameters, JWK};
-use biscuit_crate::jws::Secret;
+use biscuit_crate::jwk::JWKSet;
 use biscuit_crate::{
     ClaimPresenceOptions, Empty, Presence, TemporalOptions, Validation, ValidationOptions, JWT,
 };
@@ -38,15 +38,11 @@ pub struct Biscuit;
 /// The crate version this adapter is built against.
 const VERSION: &str = "0.8.0";
 
-/// One trusted key: its kid, the crate's verification secret, and the allowed algorithms that fit it.
-struct Key {
-    kid: Option<String>,
-    secret: Secret,
-    algs: Vec<SignatureAlgorithm>,
-}
-
 struct Prepared {
-    keys: Vec<Key>,
+    /// The policy's JWK Set, as the crate reads it.
+    set: JWKSet<Empty>,
+    /// The allowed algorithms.
+    allowed: Vec<SignatureAlgorithm>,
     options: ValidationOptions,
     leeway: Duration,
 }
@@ -101,38 +97,6 @@ fn reason(error: &Error, header: bool) -> Reason {
     }
 }
 
-/// The crate's verification secret for a trusted key, built by the crate's own JWK type.
-fn secret(jwk: &Jwk) -> Result<Secret, String> {
-    let parsed: JWK<Empty> = serde_json::from_value(jwk.public_json())
-        .map_err(|e| format!("biscuit cannot read a key: {e}"))?;
-    match &parsed.algorithm {
-        AlgorithmParameters::EllipticCurve(ec) => Ok(ec.jws_public_key_secret()),
-        AlgorithmParameters::RSA(rsa) => Ok(rsa.jws_public_key_secret()),
-        AlgorithmParameters::OctetKey(oct) => Ok(Secret::Bytes(oct.value.clone())),
-        AlgorithmParameters::OctetKeyPair(_) => Err("biscuit cannot verify with an OKP key".into()),
-    }
-}
-
-impl Prepared {
-    fn check(
-        &self,
-        token: &JWT<Empty, Empty>,
-        key: &Key,
-        alg: SignatureAlgorithm,
-        now: u64,
-    ) -> Result<(), Error> {
-        let decoded = token.decode(&key.secret, alg)?;
-        let mut options = self.options.clone();
-        options.temporal_options = TemporalOptions {
-            epsilon: self.leeway,
-            now: i64::try_from(now)
-                .ok()
-                .and_then(|n| DateTime::<Utc>::from_timestamp(n, 0)),
-        };
-        decoded.validate(options)
-    }
-}
-
 impl Validator for Prepared {
     fn validate(&self, token: &str, now: u64) -> Outcome {
         let jwt: JWT<Empty, Empty> = JWT::new_encoded(token);
@@ -140,28 +104,25 @@ impl Validator for Prepared {
             Ok(h) => h,
             Err(e) => return Outcome::reject(reason(&e, true), e.to_string()),
         };
-        let candidates: Vec<&Key> = match &header.registered.key_id {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|k| k.kid.as_deref() == Some(kid.as_str()))
-                .collect(),
-            None => self.keys.iter().collect(),
-        };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
+        if !self.allowed.contains(&header.registered.algorithm) {
+            return Outcome::reject(Reason::Algorithm, "the header alg is not allowed");
         }
-        first_success(
-            candidates.into_iter().flat_map(|key| {
-                // The header's alg first when the key allows it, so that its error is the one
-                // reported.
-                let mut algs = key.algs.clone();
-                algs.sort_by_key(|a| *a != header.registered.algorithm);
-                algs.into_iter().map(move |alg| (key, alg))
-            }),
-            |(key, alg)| self.check(&jwt, key, alg, now),
-            |e| Outcome::reject(reason(&e, false), e.to_string()),
-        )
+        let checked = jwt
+            .decode_with_jwks(&self.set, Some(header.registered.algorithm))
+            .and_then(|decoded| {
+                let mut options = self.options.clone();
+                options.temporal_options = TemporalOptions {
+                    epsilon: self.leeway,
+                    now: i64::try_from(now)
+                        .ok()
+                        .and_then(|n| DateTime::<Utc>::from_timestamp(n, 0)),
+                };
+                decoded.validate(options)
+            });
+        match checked {
+            Ok(()) => Outcome::Accept,
+            Err(e) => Outcome::reject(reason(&e, false), e.to_string()),
+        }
     }
 }
 
@@ -210,28 +171,16 @@ impl Backend for Biscuit {
             let alg = algorithm(*a).ok_or_else(|| format!("biscuit cannot verify {a}"))?;
             allowed.push((*a, alg));
         }
-        let mut keys = Vec::new();
-        for jwk in &policy.keys {
-            let algs: Vec<SignatureAlgorithm> = allowed
-                .iter()
-                .filter(|(a, _)| a.fits(jwk))
-                .map(|(_, alg)| *alg)
-                .collect();
-            if algs.is_empty() {
-                continue;
-            }
-            keys.push(Key {
-                kid: jwk.kid().map(str::to_string),
-                secret: secret(jwk)?,
-                algs,
-            });
-        }
+        let set: JWKSet<Empty> = serde_json::from_value(policy.public_jwks())
+            .map_err(|e| format!("biscuit cannot read the JWK Set: {e}"))?;
+        let allowed: Vec<SignatureAlgorithm> = allowed.into_iter().map(|(_, alg)| alg).collect();
         let leeway = i64::try_from(policy.leeway)
             .ok()
             .and_then(Duration::try_seconds)
             .ok_or("biscuit cannot represent the leeway")?;
         Ok(Box::new(Prepared {
-            keys,
+            set,
+            allowed,
             options,
             leeway,
         }))

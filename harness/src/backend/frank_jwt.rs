@@ -7,7 +7,7 @@
 //! required-claim or typ check (the crate's `verify_iss`, `verify_aud`, `verify_not_before` are
 //! stubs that panic as unimplemented and that nothing calls). The adapter applies none of the missing checks
 //! itself; the findings that follow are listed in fixtures/backends/frank_jwt.toml. A policy
-//! requiring a typ, or allowing PS256/384/512 or EdDSA (which the crate lacks), is unsupported.
+//! allowing PS256/384/512 or EdDSA (which the crate lacks) is unsupported.
 //! One key per allowed algorithm and trusted key that fits it: the HMAC secret, or the public key
 //! as SPKI PEM. The crate reads the system clock (`SystemTime::now` in `verify_expiration`), so
 //! this backend does too. The crate has no header API before verification, so the key is chosen
@@ -103,9 +103,6 @@ impl Backend for FrankJwt {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if policy.typ.is_some() {
-            return Err("frank_jwt cannot check typ".into());
-        }
         let mut keys = Vec::new();
         for alg in &policy.algorithms {
             let a = algorithm(*alg).ok_or_else(|| format!("frank_jwt has no {alg}"))?;

@@ -7,22 +7,27 @@
 //! with the request's time as base time, the issuer (required and exact), the audience (checked
 //! when `aud` is present) and the issued-at bound `now + leeway`. The crate has no leeway for exp
 //! and nbf, cannot require `exp`, `aud`, `sub` or another registered claim without fixing its
-//! value, and has no typ check: those registered claims are validated when present and the
-//! findings that follow are listed in fixtures/backends/josekit.toml; a policy requiring a typ, a
-//! custom claim or one of several audiences is unsupported. The validator takes a caller-given
-//! base time (`set_base_time`), so this backend honours the request's clock. The key is chosen by
-//! `kid` from the policy's JWK Set; without a `kid` every key is tried, as integrators commonly
-//! do (the verifiers' own kid binding is removed so that a token without kid can be tried).
+//! value, and has no typ check (declared `unchecked`): those registered claims are validated when
+//! present and the findings that follow are listed in fixtures/backends/josekit.toml; a policy
+//! requiring a custom claim or one of several audiences is unsupported. The validator takes a caller-given
+//! base time (`set_base_time`), so this backend honours the request's clock. The key is the
+//! crate's choice, as `jwt::decode_with_verifier_in_jwk_set` makes it (src/jwt/jwt_context.rs:
+//! 232-254): the token's `kid` looked up in the crate's `JwkSet` (`JwkSet::get`), the first key
+//! found that has a verifier wins, and a token without a `kid` finds none. That function's
+//! selector must return a verifier borrowed from the key, so the adapter calls the
+//! `decode_with_verifier_selector` it wraps with the same three steps, over verifiers built
+//! beforehand for each trusted key and allowed algorithm it fits (its own `alg` only, when it has
+//! one), bound to the key's `kid` by the crate: the one for the header's `alg`, else the key's
+//! first, which then rejects that `alg` itself.
 
 use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::Alg;
 use crate::policy::Policy;
-use josekit::jwk::Jwk;
+use josekit::jwk::{Jwk, JwkSet};
 use josekit::jws::{self, JwsVerifier};
 use josekit::jwt::{self, JwtPayloadValidator};
 use josekit::JoseError;
-use serde_json::Value;
 use std::time::{Duration, SystemTime};
 
 /// The `josekit` backend.
@@ -36,9 +41,11 @@ const VERSION: &str = "0.10.3";
 const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "aud", "jti"];
 
 struct Prepared {
-    /// One entry per (allowed algorithm, trusted key that fits it): the key's kid and the crate's
-    /// verifier, bound to that algorithm.
-    keys: Vec<(Option<String>, Box<dyn JwsVerifier>)>,
+    /// The policy's JWK Set, as the crate reads it.
+    set: JwkSet,
+    /// For each key of `set` (in `JwkSet::keys` order): a verifier per allowed algorithm that fits
+    /// it (one for a key with `alg`), empty when none fits.
+    verifiers: Vec<Vec<(Alg, Box<dyn JwsVerifier>)>>,
     issuer: Option<String>,
     audience: Option<String>,
     leeway: u64,
@@ -49,6 +56,10 @@ struct Prepared {
 /// payload check (exp, nbf, iat, iss, aud).
 fn reason(e: &JoseError) -> Reason {
     match e {
+        // The selector found no key: the token's kid is missing or names no trusted key.
+        JoseError::InvalidJwsFormat(inner) if inner.to_string() == "A verifier is not found." => {
+            Reason::Key
+        }
         JoseError::UnsupportedSignatureAlgorithm(_) => Reason::Algorithm,
         JoseError::InvalidJwtFormat(_)
         | JoseError::InvalidJwsFormat(_)
@@ -60,22 +71,12 @@ fn reason(e: &JoseError) -> Reason {
     }
 }
 
-/// How far an error got: payload checks, then signature, then anything before.
-fn progress(e: &JoseError) -> u8 {
-    match e {
-        JoseError::InvalidClaim(_) | JoseError::InvalidJwtFormat(_) => 0,
-        JoseError::InvalidSignature(_) => 1,
-        _ => 2,
-    }
-}
-
-/// Builds the crate's verifier for one trusted key and algorithm, without its kid binding.
+/// Builds the crate's verifier for one trusted key and algorithm (bound to the key's `kid` by the
+/// crate).
 fn verifier(alg: Alg, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, JoseError> {
     macro_rules! unbound {
         ($alg:expr) => {{
-            let mut v = $alg.verifier_from_jwk(jwk)?;
-            v.remove_key_id();
-            Box::new(v) as Box<dyn JwsVerifier>
+            Box::new($alg.verifier_from_jwk(jwk)?) as Box<dyn JwsVerifier>
         }};
     }
     Ok(match alg {
@@ -110,40 +111,33 @@ impl Prepared {
         v
     }
 
-    fn check(&self, token: &str, verifier: &dyn JwsVerifier, now: u64) -> Result<(), JoseError> {
-        let (payload, _header) = jwt::decode_with_verifier(token, verifier)?;
+    fn check(&self, token: &str, now: u64) -> Result<(), JoseError> {
+        let keys = self.set.keys();
+        let (payload, _header) = jwt::decode_with_verifier_selector(token, |header| {
+            let Some(kid) = header.key_id() else {
+                return Ok(None);
+            };
+            let alg = Alg::parse(header.algorithm().unwrap_or_default());
+            Ok(self.set.get(kid).into_iter().find_map(|jwk| {
+                let i = keys.iter().position(|k| std::ptr::eq(*k, jwk))?;
+                // The verifier of the header's alg when the key serves it, else the key's first,
+                // which then rejects the alg itself.
+                let fits = &self.verifiers[i];
+                fits.iter()
+                    .find(|(a, _)| Some(*a) == alg)
+                    .or(fits.first())
+                    .map(|(_, v)| v.as_ref())
+            }))
+        })?;
         self.payload_validator(now).validate(&payload)
     }
 }
 
 impl Validator for Prepared {
     fn validate(&self, token: &str, now: u64) -> Outcome {
-        let header = match jwt::decode_header(token) {
-            Ok(h) => h,
-            Err(e) => return Outcome::reject(reason(&e), e.to_string()),
-        };
-        let candidates: Vec<&dyn JwsVerifier> = match header.claim("kid") {
-            Some(Value::String(kid)) => self
-                .keys
-                .iter()
-                .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
-                .map(|(_, v)| v.as_ref())
-                .collect(),
-            _ => self.keys.iter().map(|(_, v)| v.as_ref()).collect(),
-        };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
-        let mut errors = Vec::new();
-        for v in candidates {
-            match self.check(token, v, now) {
-                Ok(()) => return Outcome::Accept,
-                Err(e) => errors.push(e),
-            }
-        }
-        match errors.iter().min_by_key(|e| progress(e)) {
-            Some(e) => Outcome::reject(reason(e), e.to_string()),
-            None => Outcome::reject(Reason::Key, "no key was tried"),
+        match self.check(token, now) {
+            Ok(()) => Outcome::Accept,
+            Err(e) => Outcome::reject(reason(&e), e.to_string()),
         }
     }
 }
@@ -158,9 +152,6 @@ impl Backend for Josekit {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if policy.typ.is_some() {
-            return Err("josekit cannot check typ".into());
-        }
         if policy.audience.len() > 1 {
             return Err("josekit cannot accept one of several audiences".into());
         }
@@ -173,18 +164,38 @@ impl Backend for Josekit {
                 "josekit cannot require a claim without fixing its value: {c:?}"
             ));
         }
-        let mut keys = Vec::new();
-        for alg in &policy.algorithms {
-            for key in policy.keys_for(*alg) {
-                let kid = key.kid().unwrap_or("");
-                let v = Jwk::from_map(key.public_json().as_object().cloned().unwrap_or_default())
-                    .and_then(|jwk| verifier(*alg, &jwk))
-                    .map_err(|e| format!("josekit cannot use key {kid:?} for {alg}: {e}"))?;
-                keys.push((key.kid().map(str::to_string), v));
+        let set = JwkSet::from_map(
+            policy
+                .public_jwks()
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .map_err(|e| format!("josekit cannot read the JWK Set: {e}"))?;
+        let mut verifiers = Vec::new();
+        for jwk in set.keys() {
+            let own = jwk.algorithm().and_then(Alg::parse);
+            let ours = policy.keys.iter().find(|k| k.kid() == jwk.key_id());
+            let mut fits = Vec::new();
+            for alg in policy
+                .algorithms
+                .iter()
+                .copied()
+                .filter(|a| own.is_none_or(|o| o == *a) && ours.is_some_and(|k| a.fits(k)))
+            {
+                let v = verifier(alg, jwk).map_err(|e| {
+                    format!(
+                        "josekit cannot use key {:?} for {alg}: {e}",
+                        jwk.key_id().unwrap_or("")
+                    )
+                })?;
+                fits.push((alg, v));
             }
+            verifiers.push(fits);
         }
         Ok(Box::new(Prepared {
-            keys,
+            set,
+            verifiers,
             issuer: policy.issuer.clone(),
             audience: policy.audience.first().cloned(),
             leeway: policy.leeway,

@@ -2,11 +2,14 @@
 //!
 //! Configured as strictly as the crate allows: the allowlist restricted to the selected key's
 //! family, `validate_exp` and `validate_nbf` on, the policy's leeway, issuer, audience and the
-//! required registered claims. The crate has no typ check and no custom clock: a policy with
-//! `typ` is unsupported, and the backend reads the system clock. The key is chosen by `kid` from
-//! the policy's JWK Set; without a `kid` every key is tried, as integrators commonly do.
+//! required registered claims. The crate has no typ check (declared `unchecked` in
+//! fixtures/backends/jsonwebtoken.toml: the typ cases are the integrator's) and no custom clock,
+//! so the backend reads the system clock. The key is the crate's choice:
+//! the policy's JWK Set is read into the crate's `JwkSet` and the token's `kid` looked up with
+//! `JwkSet::find`, its only key-set lookup, which needs a `kid` (a token without one finds no key);
+//! the key is built by `DecodingKey::from_jwk`.
 
-use super::{first_success, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::policy::Policy;
 use jsonwebtoken::errors::ErrorKind;
@@ -20,7 +23,11 @@ pub struct JsonWebToken;
 const VERSION: &str = "12.0.0";
 
 struct Prepared {
-    keys: Vec<(Option<String>, DecodingKey, Validation)>,
+    /// The policy's JWK Set as the crate reads it.
+    set: JwkSet,
+    /// For each key of `set`, in order: the crate's key and the validation for the allowed
+    /// algorithms of its family (`None`: no allowed algorithm fits it).
+    keys: Vec<Option<(DecodingKey, Validation)>>,
     /// The required claims in the policy's order. The crate checks its `required_spec_claims`
     /// in `HashSet` order, so when several are missing, which one it names changes from run to
     /// run; asking for them one by one names the first missing claim in a fixed order, still by
@@ -79,41 +86,42 @@ impl Validator for Prepared {
             Ok(h) => h,
             Err(e) => return Outcome::reject(reason(e.kind()), e.to_string()),
         };
-        let candidates: Vec<_> = match &header.kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|(k, _, _)| k.as_deref() == Some(kid.as_str()))
-                .collect(),
-            None => self.keys.iter().collect(),
+        let Some(kid) = header.kid.as_deref() else {
+            return Outcome::reject(
+                Reason::Key,
+                "the token has no kid, and JwkSet::find needs one",
+            );
         };
-        if candidates.is_empty() {
-            return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
-        }
-        first_success(
-            candidates,
-            |(_, key, validation)| {
-                let decode = |v: &Validation| {
-                    jsonwebtoken::decode::<serde_json::Value>(token, key, v).map(|_| ())
-                };
-                let result = decode(validation);
-                if let Err(e) = &result {
-                    if matches!(e.kind(), ErrorKind::MissingRequiredClaim(_)) {
-                        for claim in &self.required {
-                            let mut one = validation.clone();
-                            one.set_required_spec_claims(&[claim]);
-                            if let Err(first) = decode(&one) {
-                                if matches!(first.kind(), ErrorKind::MissingRequiredClaim(_)) {
-                                    return Err(first);
-                                }
-                            }
+        let Some(index) = self
+            .set
+            .find(kid)
+            .and_then(|jwk| self.set.keys.iter().position(|k| std::ptr::eq(k, jwk)))
+        else {
+            return Outcome::reject(Reason::Key, "JwkSet::find: no key has this kid");
+        };
+        let Some((key, validation)) = &self.keys[index] else {
+            return Outcome::reject(Reason::Algorithm, "no allowed algorithm fits this key");
+        };
+        let decode =
+            |v: &Validation| jsonwebtoken::decode::<serde_json::Value>(token, key, v).map(|_| ());
+        let result = decode(validation);
+        if let Err(e) = &result {
+            if matches!(e.kind(), ErrorKind::MissingRequiredClaim(_)) {
+                for claim in &self.required {
+                    let mut one = validation.clone();
+                    one.set_required_spec_claims(&[claim]);
+                    if let Err(first) = decode(&one) {
+                        if matches!(first.kind(), ErrorKind::MissingRequiredClaim(_)) {
+                            return Outcome::reject(reason(first.kind()), first.to_string());
                         }
                     }
                 }
-                result
-            },
-            |e| Outcome::reject(reason(e.kind()), e.to_string()),
-        )
+            }
+        }
+        match result {
+            Ok(()) => Outcome::Accept,
+            Err(e) => Outcome::reject(reason(e.kind()), e.to_string()),
+        }
     }
 }
 
@@ -127,9 +135,6 @@ impl Backend for JsonWebToken {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if policy.typ.is_some() {
-            return Err("jsonwebtoken has no typ check".into());
-        }
         let registered = ["exp", "nbf", "aud", "iss", "sub"];
         if let Some(c) = policy
             .required_claims
@@ -156,6 +161,7 @@ impl Backend for JsonWebToken {
                 .filter(|a| a.family() == key.family())
                 .collect();
             let Some(first) = family_algs.first() else {
+                keys.push(None);
                 continue;
             };
             let mut v = Validation::new(*first);
@@ -173,9 +179,10 @@ impl Backend for JsonWebToken {
                 v.set_audience(&policy.audience);
             }
             v.set_required_spec_claims(&policy.required_claims);
-            keys.push((jwk.common.key_id.clone(), key, v));
+            keys.push(Some((key, v)));
         }
         Ok(Box::new(Prepared {
+            set,
             keys,
             required: policy.required_claims.clone(),
         }))

@@ -6,8 +6,9 @@
 //! the policy's leeway, the issuer (`issuer`, exact string), the audience (`audience`, string or
 //! array containing it) and every other required claim made mandatory through the crate's
 //! `claim_callback` (a claim with a verifier must be present). `exp`, `nbf` and `iat` are checked
-//! when present (the crate's defaults, never switched off). The crate has no EdDSA, no ES512, no
-//! typ check and accepts only one audience value: such policies are unsupported. It validates at a
+//! when present (the crate's defaults, never switched off). The crate has no EdDSA and no ES512
+//! and accepts only one audience value: such policies are unsupported; it has no typ check
+//! (declared `unchecked` in fixtures/backends/jsonwebtokens.toml). It validates at a
 //! caller-given time (`Verifier::verify_for_time`), so this backend honours the request's clock.
 //! The key is chosen by `kid` from the policy's JWK Set; without a `kid` every key is tried, as
 //! integrators commonly do.
@@ -147,9 +148,6 @@ impl Backend for JsonWebTokens {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if policy.typ.is_some() {
-            return Err("jsonwebtokens cannot check typ".into());
-        }
         if policy.audience.len() > 1 {
             return Err("jsonwebtokens cannot accept one of several audiences".into());
         }

@@ -14,19 +14,23 @@
 //! enforced; what the crate lets through shows as findings, explained in
 //! `fixtures/backends/jwt.toml`. Its `Header` takes no `typ` but `JWT` (`HeaderType` has one
 //! variant), so under a policy whose `typ` is anything else every token fails to parse and the
-//! valid ones show as strict findings (no default policy has a `typ`). The key is chosen by `kid`
-//! from the policy's JWK Set; without a `kid` every key is tried. Clock: `request`: the crate
+//! valid ones show as strict findings (no default policy has a `typ`). The key is the crate's
+//! choice: its key store (`VerifyWithStore` over a `BTreeMap` from kid to key,
+//! src/token/verified.rs:51-64) holds one key per trusted secret with a `kid`, bound to the
+//! secret's own `alg` (else the first allowed HMAC algorithm); a token without a `kid` is refused
+//! by the crate (`NoKeyId`). Clock: `request`: the crate
 //! reads no time at all, so its verdict on a token is the same at any clock, the request's
 //! included, and the cases that need a fixed clock show what it does with them.
 
-use super::{first_success, select_by_kid, Backend, BackendInfo, Clock, Outcome, Validator};
+use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::jose::{Alg, KeyType};
 use crate::policy::Policy;
-use jwt_crate::algorithm::AlgorithmType;
-use jwt_crate::{Claims, Error, Header, Token, VerifyWithKey};
+use jwt_crate::algorithm::{AlgorithmType, VerifyingAlgorithm};
+use jwt_crate::{Claims, Error, Header, Token, VerifyWithStore};
 use jwt_hmac::{Hmac, Mac};
 use jwt_sha2::{Sha256, Sha384, Sha512};
+use std::collections::BTreeMap;
 
 /// The `jwt` backend.
 pub struct Jwt;
@@ -41,19 +45,21 @@ enum Key {
     HS512(Hmac<Sha512>),
 }
 
-impl Key {
-    fn verify(&self, token: &str) -> Result<Token<Header, Claims, jwt_crate::Verified>, Error> {
+/// The crate's blanket `impl<T: AsRef<dyn VerifyingAlgorithm>> VerifyingAlgorithm for T` makes
+/// the enum a key of the crate.
+impl AsRef<dyn VerifyingAlgorithm> for Key {
+    fn as_ref(&self) -> &(dyn VerifyingAlgorithm + 'static) {
         match self {
-            Key::HS256(k) => token.verify_with_key(k),
-            Key::HS384(k) => token.verify_with_key(k),
-            Key::HS512(k) => token.verify_with_key(k),
+            Key::HS256(k) => k,
+            Key::HS384(k) => k,
+            Key::HS512(k) => k,
         }
     }
 }
 
 struct Prepared {
-    /// (kid, one key per allowed HMAC algorithm).
-    keys: Vec<(Option<String>, Vec<Key>)>,
+    /// The crate's key store: kid → key.
+    store: BTreeMap<String, Key>,
     /// Allowed algorithms the crate cannot verify without openssl.
     unsupported: Vec<AlgorithmType>,
 }
@@ -120,15 +126,10 @@ impl Validator for Prepared {
                 header.algorithm
             ));
         }
-        let candidates = match select_by_kid(&self.keys, header.key_id.as_deref()) {
-            Ok(c) => c,
-            Err(rejected) => return rejected,
-        };
-        first_success(
-            candidates.into_iter().flatten(),
-            |key| key.verify(token).map(|_| ()),
-            |e| Outcome::reject(reason(&e), e.to_string()),
-        )
+        match unverified.verify_with_store(&self.store) {
+            Ok(_) => Outcome::Accept,
+            Err(e) => Outcome::reject(reason(&e), e.to_string()),
+        }
     }
 }
 
@@ -155,19 +156,23 @@ impl Backend for Jwt {
             .filter(|a| a.key_type() != KeyType::Oct)
             .filter_map(|a| algorithm_type(*a))
             .collect();
-        let mut keys = Vec::new();
+        let mut store = BTreeMap::new();
         for jwk in &policy.keys {
-            let Some(secret) = jwk.secret() else { continue };
-            let mut objects = Vec::new();
-            for alg in &policy.algorithms {
-                if let Some(k) = key(*alg, secret)? {
-                    objects.push(k);
-                }
-            }
-            if !objects.is_empty() {
-                keys.push((jwk.kid().map(str::to_string), objects));
+            let (Some(secret), Some(kid)) = (jwk.secret(), jwk.kid()) else {
+                continue;
+            };
+            // The key's own alg when the policy allows it, else the first allowed HMAC one.
+            let own = jwk.alg().and_then(Alg::parse);
+            let alg = policy
+                .algorithms
+                .iter()
+                .copied()
+                .filter(|a| a.key_type() == KeyType::Oct)
+                .find(|a| own.is_none_or(|o| o == *a));
+            if let Some(k) = alg.map(|a| key(a, secret)).transpose()?.flatten() {
+                store.insert(kid.to_string(), k);
             }
         }
-        Ok(Box::new(Prepared { keys, unsupported }))
+        Ok(Box::new(Prepared { store, unsupported }))
     }
 }

@@ -8,14 +8,19 @@
 //! when present. That is all the validation the crate has: no leeway, no issuer, audience or
 //! required-claim checks, no typ check. Like `frank_jwt`, it is measured as it is: the policy's
 //! leeway, issuer, audience and required claims are not applied (the findings that follow are
-//! listed in fixtures/backends/jwtk.toml), while a policy requiring a typ is unsupported.
-//! `jwtk::verify` reads the system clock (`SystemTime::now`), so this backend does too. The key
-//! is chosen by `kid` from the policy's JWK Set; without a `kid` every key is tried, as
-//! integrators commonly do.
+//! listed in fixtures/backends/jwtk.toml, where the missing checks are declared `unchecked`).
+//! `jwtk::verify` reads the system clock (`SystemTime::now`), so this backend does too.
+//!
+//! The key is the crate's choice: the policy's JWK Set is read into the crate's `jwk::JwkSet` and
+//! tokens are verified by its `JwkSetVerifier` as built by `JwkSet::verifier()`, which looks the
+//! token's `kid` up and, by default, refuses a token without one (`require_kid`, src/jwk.rs:307).
+//! The crate's JWK Set holds public keys only (`Jwk::to_verification_key`: RSA, EC, OKP), so for a
+//! policy with HMAC secrets the adapter builds one `HmacKey` per secret and allowed algorithm and
+//! picks by `kid` (every key when the token has none), as an integrator must.
 
 use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
-use crate::jose::{Alg, Jwk};
+use crate::jose::{Alg, Jwk, KeyType};
 use crate::policy::Policy;
 use jwtk::ecdsa::EcdsaPublicKey;
 use jwtk::eddsa::Ed25519PublicKey;
@@ -33,10 +38,12 @@ const VERSION: &str = "0.5.0";
 /// A verification key of the crate, usable from every worker thread.
 type Key = Box<dyn VerificationKey + Send + Sync>;
 
-struct Prepared {
+enum Prepared {
+    /// The crate's own JWK Set verifier (a policy of public keys).
+    Set(jwtk::jwk::JwkSetVerifier),
     /// One entry per (allowed algorithm, trusted key that fits it): the key's kid and the crate's
-    /// key, bound to that algorithm.
-    keys: Vec<(Option<String>, Key)>,
+    /// key, bound to that algorithm (a policy with HMAC secrets).
+    Keys(Vec<(Option<String>, Key)>),
 }
 
 /// Maps the crate's errors onto the reason vocabulary. The crate answers `VerificationError` both
@@ -87,19 +94,27 @@ fn key(alg: Alg, jwk: &Jwk) -> Result<Key, Error> {
 
 impl Validator for Prepared {
     fn validate(&self, token: &str, _now: u64) -> Outcome {
+        let keys = match self {
+            Prepared::Set(verifier) => {
+                return match verifier.verify::<Map<String, Value>>(token) {
+                    Ok(_) => Outcome::Accept,
+                    Err(e) => Outcome::reject(reason(&e), e.to_string()),
+                }
+            }
+            Prepared::Keys(keys) => keys,
+        };
         // The crate's own decoder reads the kid; if it cannot, every key is tried and
         // `jwtk::verify` reports the same failure.
         let kid = jwtk::decode_without_verify::<Map<String, Value>>(token)
             .ok()
             .and_then(|t| t.header().kid.clone());
         let candidates: Vec<&Key> = match &kid {
-            Some(kid) => self
-                .keys
+            Some(kid) => keys
                 .iter()
                 .filter(|(k, _)| k.as_deref() == Some(kid.as_str()))
                 .map(|(_, key)| key)
                 .collect(),
-            None => self.keys.iter().map(|(_, key)| key).collect(),
+            None => keys.iter().map(|(_, key)| key).collect(),
         };
         if candidates.is_empty() {
             return Outcome::reject(Reason::Key, "no key in the JWK Set has this kid");
@@ -133,8 +148,10 @@ impl Backend for Jwtk {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if policy.typ.is_some() {
-            return Err("jwtk cannot check typ".into());
+        if policy.keys.iter().all(|k| k.key_type() != KeyType::Oct) {
+            let set: jwtk::jwk::JwkSet = serde_json::from_value(policy.public_jwks())
+                .map_err(|e| format!("jwtk cannot read the JWK Set: {e}"))?;
+            return Ok(Box::new(Prepared::Set(set.verifier())));
         }
         let mut keys = Vec::new();
         for alg in &policy.algorithms {
@@ -148,6 +165,6 @@ impl Backend for Jwtk {
                 keys.push((jwk.kid().map(str::to_string), k));
             }
         }
-        Ok(Box::new(Prepared { keys }))
+        Ok(Box::new(Prepared::Keys(keys)))
     }
 }

@@ -147,12 +147,27 @@ pub fn parse_family(family: &str, text: &str) -> Result<Vec<Case>> {
                 "reference {r:?} is neither \"RFC NNNN §X.Y\" nor \"CVE-YYYY-NNNN\""
             )));
         }
+        let requires = &case.requires;
+        if let Some(c) = requires
+            .required
+            .iter()
+            .chain(&requires.not_required)
+            .find(|c| !REGISTERED_CLAIMS.contains(&c.as_str()))
+        {
+            return Err(bad(format!(
+                "requires names claim {c:?}: policies require registered claims only ({})",
+                REGISTERED_CLAIMS.join(", ")
+            )));
+        }
         case.family = family.to_string();
         case.id = format!("{family}/{}", case.name);
         cases.push(case);
     }
     Ok(cases)
 }
+
+/// The claims a `requires.required` or `requires.not_required` list may name: RFC 7519 §4.1.
+const REGISTERED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
 /// Loads every `*.toml` in a directory, families in file-name order.
 pub fn load_dir(dir: &Path) -> Result<Catalog> {
@@ -185,6 +200,26 @@ pub fn load_catalog(root: &Path) -> Result<Catalog> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requires_names_registered_claims_only() {
+        let case = |req: &str| {
+            format!("[[case]]\nname = \"c\"\ndescription = \"d\"\nexpect = \"accept\"\n[case.requires]\n{req}\n")
+        };
+        assert!(parse_family("f", &case("required = [\"exp\"]")).is_ok());
+        for bad in ["required = [\"expiry\"]", "not_required = [\"scope\"]"] {
+            let e = parse_family("f", &case(bad)).unwrap_err().to_string();
+            assert!(e.contains("registered claims only"), "{e}");
+        }
+        let e = parse_family("f", &case("key_type = \"dsa\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("f/c") || e.contains("dsa"), "{e}");
+        let e = parse_family("f", &case("typed = true"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("typed"), "{e}");
+    }
 
     #[test]
     fn a_typo_names_the_case_and_line() {

@@ -132,8 +132,8 @@
 //! `header`, `header_raw`, `claims`, `claims_raw`, `tamper_*` are templates: `${...}` is replaced by
 //! text before the JSON is read. Inside: an integer expression over `now`, `leeway`, `exp` (the
 //! default exp) and integer literals with `+` and `-` (`${now-leeway-1}`); or one of `alg`, `kid`
-//! (the signing key's), `policy_kid` (the first trusted key's for the signing alg), `iss`, `aud`
-//! (raw text, write the quotes yourself: `"${iss}/"`); `attacker_jwk` (the attacker
+//! (the signing key's), `policy_kid` (the first trusted key's for the signing alg), `iss`, `aud`,
+//! `typ` (the policy's typ, else `JWT`) (raw text, write the quotes yourself: `"${iss}/"`); `attacker_jwk` (the attacker
 //! public JWK of the signing key type as a JSON object); `attacker_x5c` (a JSON array holding the
 //! attacker's self-signed certificate); `repeat(TEXT,N)` (TEXT N times; TEXT may not contain
 //! `,` or `)`). `$$` is a literal `$`.

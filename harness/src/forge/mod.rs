@@ -236,6 +236,7 @@ pub fn forge_one(
             .first()
             .cloned()
             .unwrap_or_else(|| "https://audience.invalid".into()),
+        typ: policy.typ.clone().unwrap_or_else(|| "JWT".into()),
         attackers,
         sign_alg,
     };

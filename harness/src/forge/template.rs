@@ -14,6 +14,8 @@ pub(super) struct Ctx<'a> {
     pub(super) policy_kid: Option<String>,
     pub(super) iss: String,
     pub(super) aud: String,
+    /// The policy's typ, or `JWT` when it sets none.
+    pub(super) typ: String,
     pub(super) attackers: &'a Attackers,
     pub(super) sign_alg: Alg,
 }
@@ -70,6 +72,7 @@ fn placeholder(expr: &str, ctx: &Ctx) -> std::result::Result<String, String> {
         "policy_kid" => return Ok(ctx.policy_kid.clone().unwrap_or_default()),
         "iss" => return Ok(ctx.iss.clone()),
         "aud" => return Ok(ctx.aud.clone()),
+        "typ" => return Ok(ctx.typ.clone()),
         "attacker_jwk" => {
             let k = ctx
                 .attackers

@@ -20,6 +20,7 @@ pub fn to_json(report: &Report) -> Value {
         },
         "backends": report.backends.iter().map(|b| json!({
             "name": b.name, "version": b.version, "clock": b.clock.name(),
+            "key_selection": report.key_selection.get(&b.name).map(|k| k.as_str()),
         })).collect::<Vec<_>>(),
         "results": report.results.iter().map(|r| json!({
             "backend": r.backend,

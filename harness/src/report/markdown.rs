@@ -70,6 +70,17 @@ pub fn to_markdown(report: &Report) -> String {
         }
         out.push('\n');
     }
+    if !report.key_selection.is_empty() {
+        out.push_str("| key selection |");
+        for b in &report.backends {
+            let k = report
+                .key_selection
+                .get(&b.name)
+                .map_or("?", |k| k.as_str());
+            let _ = write!(out, " {k} |");
+        }
+        out.push('\n');
+    }
     let problems: Vec<_> = report
         .results
         .iter()

@@ -6,6 +6,9 @@ mod markdown;
 mod sarif;
 mod text;
 
+#[cfg(test)]
+mod tests;
+
 pub use json::{instances_json, to_json};
 pub use junit::{to_junit, xml_escape};
 pub use markdown::to_markdown;
@@ -176,6 +179,8 @@ pub struct Report {
     pub seed: u64,
     /// Backends, in run order.
     pub backends: Vec<BackendInfo>,
+    /// Who selects the key, by backend name, as its backend file declares (absent: undeclared).
+    pub key_selection: std::collections::BTreeMap<String, crate::deviations::KeySelection>,
     /// Results, backend by backend, in catalog × policy order.
     pub results: Vec<ResultRow>,
     /// Cases that could not be forged.
@@ -198,6 +203,7 @@ impl Report {
         Report {
             now,
             seed,
+            key_selection: Default::default(),
             backends,
             results: Vec::new(),
             forge_errors: Vec::new(),

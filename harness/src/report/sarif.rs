@@ -1,6 +1,7 @@
 //! The SARIF 2.1.0 report, for code-scanning dashboards: one rule per case that produced a
-//! finding, one result per unsafe, crash, strict or broken result, located at the case's file. Known
-//! deviations are included as suppressed results carrying their justification.
+//! finding, one result per unsafe, crash, unchecked, strict or broken result, located at the case's
+//! file. Unchecked results (a check the library documents it leaves to the integrator) are notes.
+//! Known deviations are included as suppressed results carrying their justification.
 
 use super::Report;
 use crate::cases::Severity;
@@ -15,7 +16,11 @@ pub fn to_sarif(report: &Report) -> Value {
         .filter(|r| {
             matches!(
                 r.finding,
-                Finding::Unsafe | Finding::Crash | Finding::Strict | Finding::Broken
+                Finding::Unsafe
+                    | Finding::Crash
+                    | Finding::Unchecked
+                    | Finding::Strict
+                    | Finding::Broken
             )
         })
         .collect();
@@ -70,6 +75,13 @@ pub fn to_sarif(report: &Report) -> Value {
                 Finding::Strict => format!(
                     "{} rejected a valid token under policy {}: {}",
                     r.backend, r.policy, r.description
+                ),
+                Finding::Unchecked => format!(
+                    "{} accepted, under policy {}, a token only a claim check it does not offer would reject (the library leaves this to you; attacker: {}): {}",
+                    r.backend,
+                    r.policy,
+                    r.attacker.name(),
+                    r.description
                 ),
                 _ => format!("{} broke on {}: {}", r.backend, r.instance_id(), r.detail()),
             };

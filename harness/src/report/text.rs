@@ -167,6 +167,15 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
         }
         out.push('\n');
     }
+    if !report.key_selection.is_empty() {
+        // Who picked the key: the library's own JWK Set resolver, or the adapter's glue.
+        let _ = write!(out, "{:18}", "key selection");
+        for n in &names {
+            let k = report.key_selection.get(*n).map_or("?", |k| k.as_str());
+            let _ = write!(out, " {k:>col$}");
+        }
+        out.push('\n');
+    }
     let s = report.summary();
     let _ = writeln!(
         out,

@@ -354,6 +354,14 @@ impl Jwk {
         }
     }
 
+    /// The same key without an `alg` member: it serves every algorithm of its type.
+    pub fn without_alg(&self) -> Jwk {
+        Jwk {
+            alg: None,
+            ..self.clone()
+        }
+    }
+
     /// The key type.
     pub fn key_type(&self) -> KeyType {
         match self.material {
