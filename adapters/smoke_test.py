@@ -62,7 +62,8 @@ KNOWN = {
     },
     "jsonwebtoken": {"header/crit-unknown": "accept"},
     "golang-jwt": {"header/crit-unknown": "accept"},
-    "libjwt": {"header/crit-unknown": "accept"},
+    # jwt_verify_head refuses every typ but JWT, so a policy requiring at+jwt is unsupported.
+    "libjwt": {"header/crit-unknown": "accept", "header/typ-required": "unsupported"},
 }
 
 

@@ -491,6 +491,14 @@ static void validate(json_t *req, result_t *r)
 		}
 	}
 
+	/* jwt_verify_head (libjwt/jwt.c) refuses any typ header but "JWT"
+	 * (strcasecmp), even in the unverified parse: a policy that requires
+	 * another typ (RFC 9068's at+jwt) cannot be met with libjwt 1.x. */
+	if (p.typ && strcasecmp(norm_typ(p.typ), "JWT")) {
+		set_result(r, "unsupported", NULL, "libjwt 1.10.2 refuses every typ but JWT (jwt_verify_head), so typ %s cannot be required", p.typ);
+		return;
+	}
+
 	if (!json_is_string(jtok)) {
 		set_result(r, "reject", "malformed", "token is not a string");
 		return;

@@ -268,6 +268,6 @@ fn span_note(text: &str, span: Option<std::ops::Range<usize>>) -> String {
 }
 
 /// The default policies shipped in `fixtures/policies/`, in report order.
-pub const DEFAULT_POLICIES: [&str; 8] = [
-    "hs256", "rs256", "es256", "eddsa", "mixed", "hs-all", "es-all", "at-jwt",
+pub const DEFAULT_POLICIES: [&str; 9] = [
+    "hs256", "rs256", "es256", "eddsa", "mixed", "hs-all", "es-all", "rsa-all", "at-jwt",
 ];

@@ -79,7 +79,7 @@ impl Suite {
     }
 
     /// A suite over the default policies (`hs256`, `rs256`, `es256`, `eddsa`, `mixed`, `hs-all`,
-    /// `es-all`, `at-jwt`) and the
+    /// `es-all`, `rsa-all`, `at-jwt`) and the
     /// built-in catalog, both embedded in the crate: works wherever the crate is installed.
     /// The `Result` is for the fixtures [`Suite::fixtures`] may switch to; the embedded ones load.
     pub fn defaults() -> Result<Suite> {

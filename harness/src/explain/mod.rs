@@ -352,7 +352,8 @@ fn check_token(d: &mut Diag, token: &str, alt_input: Option<&str>) {
     // 5. Signature.
     let cands: Vec<&Jwk> = keys.clone().unwrap_or(diag_keys);
     let since = d.findings.len();
-    let verified = signature_step(d, &parts, alg, &cands, header_ok, alt_input);
+    let alg_allowed = d.policy.algorithms.contains(&alg);
+    let verified = signature_step(d, &parts, alg, &cands, alg_allowed, alt_input);
     if let Some(keys) = &keys {
         let result = if verified {
             Ok(())

@@ -1,7 +1,7 @@
 //! Keys for the forge: the attacker's keys, the policy variants a case's `trust` asks for, whether
 //! a case applies to a policy, and which key signs.
 
-use crate::cases::{Case, HmacKey, KeyChoice, KeyTypeReq, Trust};
+use crate::cases::{Case, Expect, HmacKey, KeyChoice, KeyTypeReq, Trust};
 use crate::error::{Error, Result};
 use crate::jose::{Alg, Jwk, Jwks, KeyType};
 use crate::policy::Policy;
@@ -77,8 +77,13 @@ pub fn policy_variant(policy: &Policy, trust: Trust, attackers: &Attackers) -> O
     }
 }
 
-/// Whether a case applies to a policy (its `requires` hold).
+/// Whether a case applies to a policy (its `requires` hold). A case that must be accepted also
+/// needs its signing algorithm in the policy's allowlist: a key without `alg` fits every algorithm
+/// of its type, so the key alone does not decide that.
 pub(super) fn applies(case: &Case, policy: &Policy, sign_alg: Alg) -> bool {
+    if case.expect == Expect::Accept && !policy.algorithms.contains(&sign_alg) {
+        return false;
+    }
     let r = &case.requires;
     let fitting = policy.keys_for(sign_alg).len();
     if let Some(n) = r.keys_for_alg {
