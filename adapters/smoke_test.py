@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Smoke test for the external validator adapters (PROTOCOL.md v1).
+"""Smoke test for the external validator adapters (docs/PROTOCOL.md v1).
 
 Run from the repository root with the adapters' venv (it needs `cryptography`):
 
@@ -193,7 +193,7 @@ def build_cases(keys, clock):
         ("unsupported/alg", {"token": good_rs, "policy": {**rs, "algorithms": ["RS256", "XS999"]}}, "unsupported", None),
     ]
     # Robustness beyond the basics: other algorithms, and attacks from
-    # ATTACKS.md that every adapter must refuse (any reason) without breaking.
+    # docs/ATTACKS.md that every adapter must refuse (any reason) without breaking.
     es = policy(["ES256"])
     ed = policy(["EdDSA"])
     mixed = policy(["RS256", "HS256"])

@@ -1,5 +1,5 @@
 //! The proof that the catalog bites: deliberately broken validators, one per CVE class of
-//! ATTACKS.md. Each is the strict oracle with one real-world flaw spliced in, and each must draw at
+//! docs/ATTACKS.md. Each is the strict oracle with one real-world flaw spliced in, and each must draw at
 //! least one unsafe finding in the family that targets that flaw. The unmodified oracle must draw
 //! none anywhere.
 

@@ -1,5 +1,5 @@
 /*
- * PROTOCOL.md adapter for libjwt 1.10.2 (Debian's libjwt-dev), see README.md.
+ * docs/PROTOCOL.md adapter for libjwt 1.10.2 (Debian's libjwt-dev), see README.md.
  *
  *   gcc -O2 -Wall -o target/adapters/bin/libjwt adapters/c/adapter.c -ljwt -ljansson -lcrypto
  *

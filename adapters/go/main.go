@@ -1,4 +1,4 @@
-// PROTOCOL.md adapter for golang-jwt v4 (Debian's golang-github-golang-jwt-jwt-dev),
+// docs/PROTOCOL.md adapter for golang-jwt v4 (Debian's golang-github-golang-jwt-jwt-dev),
 // see README.md.  Built offline in GOPATH mode:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o target/adapters/bin/golang-jwt ./adapters/go

@@ -1,5 +1,5 @@
 'use strict'
-// PROTOCOL.md adapter for fast-jwt (nearform/fast-jwt), see README.md.
+// docs/PROTOCOL.md adapter for fast-jwt (nearform/fast-jwt), see README.md.
 //
 // createVerifier() takes the current time from the caller (`clockTimestamp`,
 // milliseconds): the request's `now` is used (clock = "request").

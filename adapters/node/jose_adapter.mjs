@@ -1,4 +1,4 @@
-// PROTOCOL.md adapter for jose (panva/jose), see README.md.
+// docs/PROTOCOL.md adapter for jose (panva/jose), see README.md.
 //
 // jwtVerify() takes the current time from the caller (`currentDate`): the
 // request's `now` is used (clock = "request").  jose's API is asynchronous;

@@ -1,5 +1,5 @@
 'use strict'
-// PROTOCOL.md adapter for jsonwebtoken (auth0/node-jsonwebtoken), see README.md.
+// docs/PROTOCOL.md adapter for jsonwebtoken (auth0/node-jsonwebtoken), see README.md.
 //
 // jwt.verify() takes the current time from the caller (`clockTimestamp`): the
 // request's `now` is used (clock = "request").

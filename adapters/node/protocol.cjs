@@ -1,5 +1,5 @@
 'use strict'
-// Shared plumbing for the Node adapters (PROTOCOL.md, version 1).
+// Shared plumbing for the Node adapters (docs/PROTOCOL.md, version 1).
 //
 // Library-specific code lives in the adapter scripts: each supplies an async
 // `validate(request)` and a `reasonOf(error)` mapping.  This module does the
@@ -68,7 +68,7 @@ function parsePolicy (raw) {
     requiredClaims,
     typ: typeof raw.typ === 'string' ? raw.typ : null
   }
-  // An expected iss/aud (PROTOCOL.md: "the exact expected iss", "aud must
+  // An expected iss/aud (docs/PROTOCOL.md: "the exact expected iss", "aud must
   // contain one of these") implies the claim must be there.
   policy.requiredWithExpectations = [...requiredClaims]
   if (policy.issuer !== null && !policy.requiredWithExpectations.includes('iss')) policy.requiredWithExpectations.push('iss')

@@ -1,4 +1,4 @@
-"""Shared plumbing for the Python adapters (PROTOCOL.md, version 1).
+"""Shared plumbing for the Python adapters (docs/PROTOCOL.md, version 1).
 
 Everything library-specific lives in the adapter scripts: each one supplies
 a `validate(request)` function and a `reason(exception)` mapping, and hands the
@@ -89,7 +89,7 @@ class Policy:
     def required_with_expectations(self):
         """required_claims plus iss/aud when an expected value is configured.
 
-        PROTOCOL.md: `issuer` is "the exact expected iss" and the token's `aud`
+        docs/PROTOCOL.md: `issuer` is "the exact expected iss" and the token's `aud`
         "must contain one of" `audience`, so a token lacking the claim cannot
         satisfy the policy; every adapter therefore asks its library to require
         the claim whenever the policy names an expected value.
@@ -172,7 +172,7 @@ def _encode(resp):
 
 
 def serve(validate, reason_of):
-    """Run the PROTOCOL.md loop.
+    """Run the docs/PROTOCOL.md loop.
 
     validate(request_dict) -> dict with at least `verdict` (and `claims`).
     reason_of(exception) -> one of REASONS.

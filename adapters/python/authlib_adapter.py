@@ -1,4 +1,4 @@
-"""PROTOCOL.md adapter for Authlib's authlib.jose (see README.md).
+"""docs/PROTOCOL.md adapter for Authlib's authlib.jose (see README.md).
 
 Authlib's JWTClaims.validate(now=...) takes the current time from the caller:
 the request's `now` is used (clock = "request").

@@ -1,4 +1,4 @@
-"""PROTOCOL.md adapter for joserfc (see README.md).
+"""docs/PROTOCOL.md adapter for joserfc (see README.md).
 
 joserfc's JWTClaimsRegistry(now=...) takes the current time from the caller:
 the request's `now` is used (clock = "request").

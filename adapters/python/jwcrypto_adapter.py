@@ -1,4 +1,4 @@
-"""PROTOCOL.md adapter for jwcrypto (see README.md).
+"""docs/PROTOCOL.md adapter for jwcrypto (see README.md).
 
 jwcrypto compares exp/nbf with time.time() itself: `now` is ignored
 (clock = "system").

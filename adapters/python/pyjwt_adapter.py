@@ -1,4 +1,4 @@
-"""PROTOCOL.md adapter for PyJWT (see README.md).
+"""docs/PROTOCOL.md adapter for PyJWT (see README.md).
 
 PyJWT reads the system clock itself: `now` is ignored (clock = "system").
 

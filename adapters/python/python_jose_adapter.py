@@ -1,4 +1,4 @@
-"""PROTOCOL.md adapter for python-jose (see README.md).
+"""docs/PROTOCOL.md adapter for python-jose (see README.md).
 
 python-jose reads the system clock itself: `now` is ignored (clock = "system").
 

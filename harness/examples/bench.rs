@@ -259,7 +259,7 @@ fn cache(names: &[&str]) {
     );
 }
 
-/// Verdicts per second through PROTOCOL.md with the trivial adapter: pipelined over long-lived
+/// Verdicts per second through docs/PROTOCOL.md with the trivial adapter: pipelined over long-lived
 /// processes (as `--exec` runs), and one process per case (as toml-test and JSONTestSuite run).
 fn protocol(instances: &[jwt_harness::forge::Instance], policies: &[Arc<Policy>]) {
     use jwt_harness::backend::process::Process;

@@ -1,4 +1,4 @@
-//! The cheapest possible PROTOCOL.md adapter: it rejects every token without looking at it.
+//! The cheapest possible docs/PROTOCOL.md adapter: it rejects every token without looking at it.
 //! `cargo xtask bench` uses it to measure what the protocol itself costs per case.
 
 use std::io::{BufRead, Write};

@@ -25,6 +25,35 @@ pub struct Deviation {
     pub finding: String,
     /// Why it is accepted: a documented default, a known CVE class, a missing feature.
     pub reason: String,
+    /// Set on a defect of the library that no advisory documents (it goes to
+    /// `docs/FINDINGS.md`): `not reported`, `reported on YYYY-MM-DD` (optionally followed by
+    /// where), or `fixed in VERSION`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// With `status`: one line for the findings register. For a finding anyone can trigger that
+    /// is not reported yet, it says what goes wrong without a ready-made exploit.
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// Whether a deviation's `status` has one of its three forms.
+pub fn valid_status(status: &str) -> bool {
+    if status == "not reported" {
+        return true;
+    }
+    if let Some(rest) = status.strip_prefix("reported on ") {
+        let date = rest.get(..10).unwrap_or("");
+        let b = date.as_bytes();
+        return date.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    }
+    status
+        .strip_prefix("fixed in ")
+        .is_some_and(|v| !v.trim().is_empty())
 }
 
 impl Deviation {
@@ -138,6 +167,22 @@ impl BackendFile {
                     d.case
                 )));
             }
+            match (&d.status, &d.summary) {
+                (Some(st), Some(sum)) if valid_status(st) && !sum.trim().is_empty() => {}
+                (Some(st), _) if !valid_status(st) => {
+                    return Err(Error::Config(format!(
+                        "{origin}: deviation {:?} has status {st:?}: use \"not reported\", \"reported on YYYY-MM-DD\" or \"fixed in VERSION\"",
+                        d.case
+                    )));
+                }
+                (None, None) => {}
+                _ => {
+                    return Err(Error::Config(format!(
+                        "{origin}: deviation {:?}: status and summary go together (a defect for docs/FINDINGS.md)",
+                        d.case
+                    )));
+                }
+            }
         }
         if file.key_selection.is_some()
             != file
@@ -228,6 +273,34 @@ mod tests {
             policy: "*".into(),
             finding: finding.into(),
             reason: "because".into(),
+            status: None,
+            summary: None,
+        }
+    }
+
+    #[test]
+    fn a_registered_defect_has_a_status_and_a_summary() {
+        let dev = |extra: &str| {
+            format!("[[deviation]]\ncase = \"a/b\"\nfinding = \"unsafe\"\nreason = \"r\"\n{extra}")
+        };
+        for ok in [
+            "",
+            "status = \"not reported\"\nsummary = \"s\"\n",
+            "status = \"reported on 2026-12-02 (https://example.invalid/1)\"\nsummary = \"s\"\n",
+            "status = \"fixed in 1.2.3\"\nsummary = \"s\"\n",
+        ] {
+            BackendFile::parse("t", &dev(ok)).unwrap();
+        }
+        for bad in [
+            "status = \"not reported\"\n",
+            "summary = \"s\"\n",
+            "status = \"reported\"\nsummary = \"s\"\n",
+            "status = \"reported on 2026-1-2\"\nsummary = \"s\"\n",
+            "status = \"fixed in \"\nsummary = \"s\"\n",
+            "status = \"not reported\"\nsummary = \" \"\n",
+        ] {
+            let e = BackendFile::parse("t", &dev(bad)).unwrap_err().to_string();
+            assert!(e.contains("status"), "{bad}: {e}");
         }
     }
 

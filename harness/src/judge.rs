@@ -1,4 +1,4 @@
-//! The judge: expectation × outcome → finding, exactly as DESIGN.md's table, and the `--fail-on`
+//! The judge: expectation × outcome → finding, exactly as docs/DESIGN.md's table, and the `--fail-on`
 //! threshold. Known deviations live in [`crate::deviations`].
 
 use crate::backend::Outcome;
@@ -24,7 +24,8 @@ pub enum Finding {
     Crash,
     /// Our adapter or the harness crashed, hung or babbled.
     Broken,
-    /// Not run (needs a fixed clock on a system-clock backend, or could not be forged).
+    /// Not run: the case needs a fixed clock and the backend reads the system clock. (A case that
+    /// could not be forged is no result: it is a forge error of the report.)
     Skipped,
 }
 

@@ -51,6 +51,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod suite;
+pub mod vectors;
 
 pub use error::{Error, Result};
 pub use fixtures::{project_root, Fixtures};

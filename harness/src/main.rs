@@ -53,13 +53,13 @@ enum FailOnArg {
     Never,
     /// Broken results only.
     Broken,
-    /// Broken, and unsafe findings of critical severity.
+    /// Broken, and unsafe and crash findings of critical severity.
     Critical,
-    /// Broken, and unsafe findings of high severity or more.
+    /// Broken, and unsafe and crash findings of high severity or more.
     High,
-    /// Broken, and unsafe findings of medium severity or more.
+    /// Broken, and unsafe and crash findings of medium severity or more.
     Medium,
-    /// Broken, and every unsafe finding.
+    /// Broken, and every unsafe and crash finding.
     Low,
     /// Broken, and unsafe and crash findings anyone can trigger (no key, no token).
     Anyone,
@@ -101,6 +101,10 @@ const CASES_EXAMPLES: &str = "Examples:
 const VERIFY_EXAMPLES: &str = "Examples:
   jwt-harness verify --policy fixtures/policies/rs256.toml eyJhbGciOi...
   jwt-harness verify --policy auth.toml --now 1764350000 \"$TOKEN\"";
+
+const VECTORS_EXAMPLES: &str = "Examples:
+  jwt-harness vectors fixtures/vectors/json_web_signature_test.json
+  jwt-harness vectors --backend josekit -v fixtures/vectors/json_web_signature_test.json";
 
 const EXPLAIN_EXAMPLES: &str = "Examples:
   jwt-harness explain --policy auth.toml \"$TOKEN\"
@@ -172,6 +176,22 @@ enum Command {
         /// The compact token.
         token: Option<String>,
     },
+    /// Judge Wycheproof's JSON Web Signature vectors with the oracle and the built-in backends
+    /// that verify a bare JWS (exit 1 on an unexplained disagreement).
+    #[command(after_help = VECTORS_EXAMPLES)]
+    Vectors {
+        /// The vector file (Wycheproof's json_web_signature_test.json format).
+        file: PathBuf,
+        /// The explanation file (default: NAME.toml beside NAME.json).
+        #[arg(long)]
+        explain: Option<PathBuf>,
+        /// Built-in backends to run besides the oracle (default: every one with a JWS mode).
+        #[arg(long)]
+        backend: Vec<String>,
+        /// List every disagreement, explained ones included.
+        #[arg(long, short)]
+        verbose: bool,
+    },
     /// Write new test-only fixture keys to fixtures/keys (used by `cargo xtask gen-fixtures`).
     #[command(hide = true)]
     GenFixtures,
@@ -186,7 +206,7 @@ struct RunArgs {
     /// for every one of both (repeatable; default: all built-in when no --exec is given).
     #[arg(long)]
     backend: Vec<String>,
-    /// An external backend speaking PROTOCOL.md: the command line, split like a shell would
+    /// An external backend speaking docs/PROTOCOL.md: the command line, split like a shell would
     /// (repeatable).
     #[arg(long)]
     exec: Vec<String>,
@@ -212,7 +232,7 @@ struct RunArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// What fails the run (exit 1): `low` is every unexplained unsafe or broken result.
+    /// What fails the run (exit 1): `low` is every unexplained unsafe, crash or broken result.
     #[arg(long, value_enum, default_value_t = FailOnArg::Low)]
     fail_on: FailOnArg,
     /// The clock for request-clock backends (Unix seconds; default: now).
@@ -248,29 +268,6 @@ fn main() -> ExitCode {
 }
 
 /// The policy files given, or `None` for the default policies of the fixtures.
-fn load_policies(files: &[PathBuf]) -> anyhow::Result<Option<Vec<Policy>>> {
-    if files.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        files
-            .iter()
-            .map(|f| Policy::load(f).map_err(anyhow::Error::from))
-            .collect::<anyhow::Result<_>>()?,
-    ))
-}
-
-/// A suite over the given policy files (or the defaults) and fixtures.
-fn suite(fixtures: &Fixtures, policy_files: &[PathBuf]) -> anyhow::Result<Suite> {
-    let suite = match load_policies(policy_files)? {
-        Some(p) => Suite::with_policies(p),
-        None => Suite::defaults()?,
-    };
-    let suite = suite.fixtures(fixtures.clone());
-    suite.policies()?;
-    Ok(suite)
-}
-
 fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
     let fixtures = match &cli.root {
         Some(root) => Fixtures::Dir(root.clone()),
@@ -319,6 +316,12 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             print!("{}", diagnosis.render());
             Ok(if diagnosis.accepted() { 0 } else { 1 })
         }
+        Command::Vectors {
+            file,
+            explain,
+            backend,
+            verbose,
+        } => cmd_vectors(&file, explain.as_deref(), &backend, verbose),
         Command::GenFixtures => {
             let Some(root) = fixtures.root() else {
                 bail!(Error::Config(
@@ -332,6 +335,22 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
     }
 }
 
+fn cmd_vectors(
+    file: &std::path::Path,
+    explain: Option<&std::path::Path>,
+    names: &[String],
+    verbose: bool,
+) -> anyhow::Result<u8> {
+    use jwt_harness::vectors;
+    let set = vectors::VectorSet::load(file, explain)?;
+    let backends = vectors::backends(names)?;
+    let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
+    let results = vectors::run(&set, &refs);
+    print!("{}", vectors::to_text(&set, &results, verbose));
+    let clean = vectors::tally(&results).iter().all(|t| t.unexplained == 0);
+    Ok(if clean { 0 } else { 1 })
+}
+
 fn cmd_cases(
     fixtures: &Fixtures,
     policy: &[PathBuf],
@@ -340,7 +359,7 @@ fn cmd_cases(
     now: Option<u64>,
     seed: u64,
 ) -> anyhow::Result<u8> {
-    let suite = suite(fixtures, policy)?.seed(seed);
+    let suite = Suite::from_policy_files(fixtures, policy)?.seed(seed);
     let catalog = suite.catalog()?;
     let policies = suite.policies()?;
     let forged = suite.forge_at(now.unwrap_or_else(run::system_now))?;
@@ -464,7 +483,7 @@ fn cmd_run(
         }
     }
     let families: Vec<&str> = args.family.iter().map(String::as_str).collect();
-    let mut suite = suite(fixtures, &args.policy)?
+    let mut suite = Suite::from_policy_files(fixtures, &args.policy)?
         .seed(args.seed)
         .families(&families)
         .progress(true);
@@ -481,7 +500,10 @@ fn cmd_run(
         Format::Sarif => serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n",
         Format::Junit => report::to_junit(&report),
         Format::Markdown => report::to_markdown(&report),
-        Format::Text => report::to_text(&report, args.verbose),
+        Format::Text => match &args.out {
+            Some(_) => report::to_text(&report, args.verbose),
+            None => report::to_text_width(&report, args.verbose, report::terminal_width()),
+        },
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text)

@@ -305,12 +305,23 @@ pub fn key_fits(key: &Jwk, alg: Alg) -> bool {
             .is_none_or(|ops| ops.iter().any(|o| o == "verify"))
 }
 
-fn validate_inner(
-    token: &str,
-    policy: &Policy,
-    now: u64,
-    reading: Reading,
-) -> Result<Map<String, Value>, (Reason, String)> {
+/// The signature layer alone, RFC 7515 §5.2 (steps 1 to 5 above): the payload of a JWS that
+/// is not a JWT claims set, such as Wycheproof's vectors. The policy's claim settings are unused.
+pub fn validate_jws(token: &str, policy: &Policy) -> Result<Vec<u8>, (Reason, String)> {
+    jws_inner(token, policy, Reading::Strict).map(|p| p.payload)
+}
+
+/// [`grounds`] for [`validate_jws`]: `None` when it accepts, else whether a lenient reading the
+/// RFCs allow would accept the JWS.
+pub fn jws_grounds(token: &str, policy: &Policy) -> Option<Grounds> {
+    validate_jws(token, policy).err()?;
+    Some(match jws_inner(token, policy, Reading::Lenient) {
+        Ok(_) => Grounds::Permitted,
+        Err(_) => Grounds::Required,
+    })
+}
+
+fn jws_inner(token: &str, policy: &Policy, reading: Reading) -> Result<Parts, (Reason, String)> {
     let parts = decode_as(token, reading)?;
     let alg = check_header_as(&parts.header, policy, reading)?;
     let keys = candidate_keys(&parts.header, alg, policy)?;
@@ -330,6 +341,16 @@ fn validate_inner(
             format!("{what} with any of {} candidate key(s)", keys.len()),
         );
     }
+    Ok(parts)
+}
+
+fn validate_inner(
+    token: &str,
+    policy: &Policy,
+    now: u64,
+    reading: Reading,
+) -> Result<Map<String, Value>, (Reason, String)> {
+    let parts = jws_inner(token, policy, reading)?;
     let claims = match reading {
         Reading::Strict => parse_object(&parts.payload),
         Reading::Lenient => parse_object_lenient(&parts.payload),

@@ -229,7 +229,7 @@ impl Policy {
         json!({ "keys": self.keys.iter().map(Jwk::public_json).collect::<Vec<_>>() })
     }
 
-    /// The policy object of PROTOCOL.md v1.
+    /// The policy object of docs/PROTOCOL.md v1.
     pub fn protocol_json(&self) -> Value {
         let mut obj = serde_json::Map::new();
         obj.insert(

@@ -78,6 +78,27 @@ impl Suite {
         Suite::make(Some(policies))
     }
 
+    /// A suite over the policies of these files, or the default ones when there is none, with
+    /// these fixtures; every policy is loaded now, so a bad file is an error here.
+    pub fn from_policy_files(
+        fixtures: &crate::fixtures::Fixtures,
+        files: &[std::path::PathBuf],
+    ) -> Result<Suite> {
+        let suite = if files.is_empty() {
+            Suite::defaults()?
+        } else {
+            Suite::with_policies(
+                files
+                    .iter()
+                    .map(crate::policy::Policy::load)
+                    .collect::<Result<_>>()?,
+            )
+        };
+        let suite = suite.fixtures(fixtures.clone());
+        suite.policies()?;
+        Ok(suite)
+    }
+
     /// A suite over the default policies (`hs256`, `rs256`, `es256`, `eddsa`, `mixed`, `hs-all`,
     /// `es-all`, `rsa-all`, `at-jwt`) and the
     /// built-in catalog, both embedded in the crate: works wherever the crate is installed.

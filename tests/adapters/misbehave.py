@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A deliberately misbehaving adapter for the failure-mode tests (harness/tests/process.rs).
 
-It speaks PROTOCOL.md v1 correctly (rejecting every token with reason "other") except for the
+It speaks docs/PROTOCOL.md v1 correctly (rejecting every token with reason "other") except for the
 request whose id equals TARGET, where it does what MODE says:
 
   crash    writes a message to stderr and exits with status 3

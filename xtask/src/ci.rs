@@ -26,7 +26,10 @@ pub fn run(_args: &[String]) -> Result<()> {
     ])?;
     crate::package::run_task(&[])?;
     crate::conformance::run(&["--all".to_string()])?;
-    crate::matrix::run(&["--check".to_string()])?;
+    let check = ["--check".to_string()];
+    crate::matrix::run(&check)?;
+    crate::catalog::run(&check)?;
+    crate::findings::run(&check)?;
     crate::fuzz::smoke()?;
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! `cargo xtask`: the project's tasks. This file only dispatches; one module per task.
 
 mod bench;
+mod catalog;
 mod ci;
 mod conformance;
+mod findings;
 mod fuzz;
 mod matrix;
 mod package;
+mod snapshots;
 mod util;
 
 use std::process::ExitCode;
@@ -18,7 +21,10 @@ tasks:
                            the verdicts with tests/snapshots (--update rewrites them; --all adds
                            the system-library backends and the adapters/ in other languages)
   matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
-  ci                       everything CI checks: fmt, clippy, tests, package, conformance, fuzz smoke
+  catalog [--check]        write docs/CATALOG.md from fixtures/cases
+  findings [--check]       write docs/FINDINGS.md, the findings register, from fixtures/backends
+  ci                       everything CI checks: fmt, clippy, tests, package, conformance, the
+                           generated docs (matrix, catalog, findings), fuzz smoke
   bench                    throughput figures (release build)
   package                  cargo package the library and test examples/custom-validator against it
   fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
@@ -33,6 +39,8 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(rest),
         Some("fuzz") => fuzz::run(rest),
         Some("matrix") => matrix::run(rest),
+        Some("catalog") => catalog::run(rest),
+        Some("findings") => findings::run(rest),
         Some("package") => package::run_task(rest),
         Some("gen-fixtures") => {
             util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])

@@ -69,3 +69,33 @@ pub fn install_system_packages() -> Result<()> {
     c.env("DEBIAN_FRONTEND", "noninteractive");
     run(c)
 }
+
+/// Writes generated files, or with `check` fails when one differs from what is on disk (CI's
+/// staleness check). `task` names the xtask that regenerates them.
+pub fn write_or_check(targets: &[(PathBuf, String)], check: bool, task: &str) -> Result<()> {
+    for (path, want) in targets {
+        if check {
+            let have = std::fs::read_to_string(path).unwrap_or_default();
+            if &have != want {
+                bail!(
+                    "{} is stale: run `cargo xtask {task}` and commit it",
+                    path.display()
+                );
+            }
+        } else {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, want)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    if check {
+        let names: Vec<String> = targets
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        eprintln!("up to date: {}", names.join(", "));
+    }
+    Ok(())
+}

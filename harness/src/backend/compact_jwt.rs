@@ -22,7 +22,9 @@ use crate::cases::Reason;
 use crate::jose::{Alg, Jwk};
 use crate::policy::Policy;
 use compact_jwt_crate::crypto::JwsRs256Verifier;
-use compact_jwt_crate::{JwsEs256Verifier, JwsHs256Signer, JwsVerifier, JwtError, OidcUnverified};
+use compact_jwt_crate::{
+    JwsCompact, JwsEs256Verifier, JwsHs256Signer, JwsVerifier, JwtError, OidcUnverified,
+};
 use std::str::FromStr;
 
 /// The `compact_jwt` backend.
@@ -73,11 +75,47 @@ impl Key {
             .map(drop)
             .map_err(|e| (reason(&e), e.to_string()))
     }
+
+    /// Verifies a bare JWS (any payload): `JwsVerifier::verify` over a `JwsCompact`.
+    fn verify_jws(&self, token: &JwsCompact) -> Result<(), (Reason, String)> {
+        let verified = match self {
+            Key::HS256(k) => k.verify(token),
+            Key::RS256(k) => k.verify(token),
+            Key::ES256(k) => k.verify(token),
+            Key::Refused(why) => return Err((Reason::Key, why.clone())),
+        };
+        verified.map(drop).map_err(|e| (reason(&e), e.to_string()))
+    }
+}
+
+/// (kid, one verifier per allowed algorithm of the key's type) for every trusted key.
+type Keys = Vec<(Option<String>, Vec<Key>)>;
+
+/// The verifiers for a policy, or why the crate cannot express it.
+fn keys(policy: &Policy) -> Result<Keys, String> {
+    if let Some(a) = policy
+        .algorithms
+        .iter()
+        .find(|a| !matches!(a, Alg::HS256 | Alg::RS256 | Alg::ES256))
+    {
+        return Err(format!("compact_jwt cannot verify {a}"));
+    }
+    let mut keys = Vec::new();
+    for jwk in &policy.keys {
+        let mut verifiers = Vec::new();
+        for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+            verifiers.push(Key::new(*alg, jwk)?);
+        }
+        if !verifiers.is_empty() {
+            keys.push((jwk.kid().map(str::to_string), verifiers));
+        }
+    }
+    Ok(keys)
 }
 
 struct Prepared {
     /// (kid, one verifier per allowed algorithm of the key's type).
-    keys: Vec<(Option<String>, Vec<Key>)>,
+    keys: Keys,
 }
 
 /// Maps the crate's errors onto the reason vocabulary.
@@ -143,23 +181,35 @@ impl Backend for CompactJwt {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
-        if let Some(a) = policy
-            .algorithms
-            .iter()
-            .find(|a| !matches!(a, Alg::HS256 | Alg::RS256 | Alg::ES256))
-        {
-            return Err(format!("compact_jwt cannot verify {a}"));
-        }
-        let mut keys = Vec::new();
-        for jwk in &policy.keys {
-            let mut verifiers = Vec::new();
-            for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
-                verifiers.push(Key::new(*alg, jwk)?);
-            }
-            if !verifiers.is_empty() {
-                keys.push((jwk.kid().map(str::to_string), verifiers));
-            }
-        }
-        Ok(Box::new(Prepared { keys }))
+        Ok(Box::new(Prepared {
+            keys: keys(policy)?,
+        }))
+    }
+
+    fn supports_jws(&self) -> bool {
+        true
+    }
+
+    /// `JwsCompact::from_str`, the key chosen by `kid` as for tokens, then
+    /// `JwsVerifier::verify`: the crate's JWS layer, without the OIDC claims.
+    fn verify_jws(&self, policy: &Policy, jws: &str) -> Outcome {
+        let keys = match keys(policy) {
+            Ok(k) => k,
+            Err(e) => return Outcome::Unsupported(e),
+        };
+        let compact = match JwsCompact::from_str(jws) {
+            Ok(t) => t,
+            Err(e) => return Outcome::reject(reason(&e), e.to_string()),
+        };
+        let kid = compact_jwt_crate::traits::JwsVerifiable::kid(&compact);
+        let candidates = match select_by_kid(&keys, kid) {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
+        };
+        first_success(
+            candidates.into_iter().flatten(),
+            |key| key.verify_jws(&compact),
+            |(why, detail)| Outcome::reject(why, detail),
+        )
     }
 }

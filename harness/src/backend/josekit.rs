@@ -111,25 +111,34 @@ impl Prepared {
         v
     }
 
-    fn check(&self, token: &str, now: u64) -> Result<(), JoseError> {
+    /// The crate's key choice for a header: its `kid` in the `JwkSet`, the first key with a
+    /// verifier winning; no `kid`, no verifier.
+    fn select(&self, header: &jws::JwsHeader) -> Option<&dyn JwsVerifier> {
+        let kid = header.key_id()?;
         let keys = self.set.keys();
-        let (payload, _header) = jwt::decode_with_verifier_selector(token, |header| {
-            let Some(kid) = header.key_id() else {
-                return Ok(None);
-            };
-            let alg = Alg::parse(header.algorithm().unwrap_or_default());
-            Ok(self.set.get(kid).into_iter().find_map(|jwk| {
-                let i = keys.iter().position(|k| std::ptr::eq(*k, jwk))?;
-                // The verifier of the header's alg when the key serves it, else the key's first,
-                // which then rejects the alg itself.
-                let fits = &self.verifiers[i];
-                fits.iter()
-                    .find(|(a, _)| Some(*a) == alg)
-                    .or(fits.first())
-                    .map(|(_, v)| v.as_ref())
-            }))
-        })?;
+        let alg = Alg::parse(header.algorithm().unwrap_or_default());
+        self.set.get(kid).into_iter().find_map(|jwk| {
+            let i = keys.iter().position(|k| std::ptr::eq(*k, jwk))?;
+            // The verifier of the header's alg when the key serves it, else the key's first,
+            // which then rejects the alg itself.
+            let fits = &self.verifiers[i];
+            fits.iter()
+                .find(|(a, _)| Some(*a) == alg)
+                .or(fits.first())
+                .map(|(_, v)| v.as_ref())
+        })
+    }
+
+    fn check(&self, token: &str, now: u64) -> Result<(), JoseError> {
+        let (payload, _header) =
+            jwt::decode_with_verifier_selector(token, |header| Ok(self.select(header)))?;
         self.payload_validator(now).validate(&payload)
+    }
+
+    /// A bare JWS, any payload: `jws::deserialize_compact_with_selector` with the same key
+    /// choice.
+    fn check_jws(&self, jws: &str) -> Result<(), JoseError> {
+        jws::deserialize_compact_with_selector(jws, |header| Ok(self.select(header))).map(drop)
     }
 }
 
@@ -152,17 +161,55 @@ impl Backend for Josekit {
     }
 
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String> {
+        prepared(policy)
+            .map(|p| Box::new(p) as Box<dyn Validator + '_>)
+            .map_err(|r| match r {
+                Refusal::Policy(e) | Refusal::Key(e) => e,
+            })
+    }
+
+    fn supports_jws(&self) -> bool {
+        true
+    }
+
+    fn verify_jws(&self, policy: &Policy, jws: &str) -> Outcome {
+        match prepared(policy) {
+            Ok(p) => match p.check_jws(jws) {
+                Ok(()) => Outcome::Accept,
+                Err(e) => Outcome::reject(reason(&e), e.to_string()),
+            },
+            // The vector's own key is what the crate refuses (its use, key_ops or alg): it will
+            // verify nothing with it, a rejection of the key.
+            Err(Refusal::Key(e)) => Outcome::reject(Reason::Key, e),
+            Err(Refusal::Policy(e)) => Outcome::Unsupported(e),
+        }
+    }
+}
+
+/// Why the crate cannot take a policy.
+enum Refusal {
+    /// A setting it has no way to express.
+    Policy(String),
+    /// A trusted key its `verifier_from_jwk` refuses.
+    Key(String),
+}
+
+/// The verifiers and validator settings for a policy, or why the crate cannot express it.
+fn prepared(policy: &Policy) -> Result<Prepared, Refusal> {
+    {
         if policy.audience.len() > 1 {
-            return Err("josekit cannot accept one of several audiences".into());
+            return Err(Refusal::Policy(
+                "josekit cannot accept one of several audiences".into(),
+            ));
         }
         if let Some(c) = policy
             .required_claims
             .iter()
             .find(|c| !REGISTERED.contains(&c.as_str()))
         {
-            return Err(format!(
+            return Err(Refusal::Policy(format!(
                 "josekit cannot require a claim without fixing its value: {c:?}"
-            ));
+            )));
         }
         let set = JwkSet::from_map(
             policy
@@ -171,7 +218,7 @@ impl Backend for Josekit {
                 .cloned()
                 .unwrap_or_default(),
         )
-        .map_err(|e| format!("josekit cannot read the JWK Set: {e}"))?;
+        .map_err(|e| Refusal::Policy(format!("josekit cannot read the JWK Set: {e}")))?;
         let mut verifiers = Vec::new();
         for jwk in set.keys() {
             let own = jwk.algorithm().and_then(Alg::parse);
@@ -184,21 +231,21 @@ impl Backend for Josekit {
                 .filter(|a| own.is_none_or(|o| o == *a) && ours.is_some_and(|k| a.fits(k)))
             {
                 let v = verifier(alg, jwk).map_err(|e| {
-                    format!(
+                    Refusal::Key(format!(
                         "josekit cannot use key {:?} for {alg}: {e}",
                         jwk.key_id().unwrap_or("")
-                    )
+                    ))
                 })?;
                 fits.push((alg, v));
             }
             verifiers.push(fits);
         }
-        Ok(Box::new(Prepared {
+        Ok(Prepared {
             set,
             verifiers,
             issuer: policy.issuer.clone(),
             audience: policy.audience.first().cloned(),
             leeway: policy.leeway,
-        }))
+        })
     }
 }

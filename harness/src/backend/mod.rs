@@ -144,6 +144,20 @@ pub trait Backend: Send + Sync {
     fn pipelined(&self) -> bool {
         false
     }
+
+    /// Whether [`Backend::verify_jws`] is implemented: the library verifies a JWS whose payload
+    /// is arbitrary bytes, not only a JWT (Wycheproof's JWS vectors need that).
+    fn supports_jws(&self) -> bool {
+        false
+    }
+
+    /// Verifies a JWS at the signature layer only, with the policy's keys and allowlist and
+    /// whatever payload it carries (no claim is read). Called only when
+    /// [`Backend::supports_jws`] says so.
+    fn verify_jws(&self, policy: &Policy, jws: &str) -> Outcome {
+        let _ = (policy, jws);
+        Outcome::Unsupported("this backend has no JWS mode".into())
+    }
 }
 
 /// The keys a token's `kid` selects from `(kid, key)` pairs: those with that kid, or every key

@@ -1,4 +1,4 @@
-//! External backends: any program speaking the line protocol of PROTOCOL.md v1.
+//! External backends: any program speaking the line protocol of docs/PROTOCOL.md v1.
 //!
 //! The harness starts the command (once per worker thread), writes one JSON request per line and
 //! reads one JSON response per line, in order. Requests are pipelined: a writer thread feeds

@@ -222,6 +222,27 @@ mod tests {
     }
 
     #[test]
+    fn a_reject_case_needs_a_reference() {
+        let case = |refs: &str| {
+            format!("[[case]]\nname = \"c\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"anyone\"\nimpact = \"forgery\"\n{refs}\nkey = \"none\"\n")
+        };
+        assert!(parse_family("f", &case("refs = [\"RFC 8725 §3.1\"]")).is_ok());
+        assert!(parse_family("f", &case("refs = [\"CVE-2022-21449\"]")).is_ok());
+        for (refs, want) in [
+            ("", "needs refs"),
+            ("refs = []", "needs refs"),
+            ("refs = [\"see the RFC\"]", "neither"),
+            ("refs = [\"RFC 8725\"]", "neither"),
+        ] {
+            let e = parse_family("f", &case(refs)).unwrap_err().to_string();
+            assert!(e.contains(want) && e.contains("f/c"), "{refs}: {e}");
+        }
+        let either = case("").replace("\"reject\"", "\"either\"");
+        let e = parse_family("f", &either).unwrap_err().to_string();
+        assert!(e.contains("needs refs"), "{e}");
+    }
+
+    #[test]
     fn a_typo_names_the_case_and_line() {
         let text = "# family\n[[case]]\nname = \"ok\"\ndescription = \"d\"\nexpect = \"accept\"\n\n[[case]]\nname = \"bad\"\ndescription = \"d\"\nexpect = \"reject\"\nattacker = \"holder\"\nimpact = \"forgery\"\nrefs = [\"RFC 7515 §5.2\"]\nsignature = [\"flip-bti\"]\n";
         let e = parse_family("fam", text).unwrap_err().to_string();

@@ -26,7 +26,7 @@ impl Expect {
     }
 }
 
-/// Why a token was rejected: the fixed reason vocabulary of DESIGN.md and PROTOCOL.md.
+/// Why a token was rejected: the fixed reason vocabulary of docs/DESIGN.md and docs/PROTOCOL.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {

@@ -1,4 +1,4 @@
-//! The JSON report, version 2: DESIGN.md's schema plus `report_version`, the `attacker` class of
+//! The JSON report, version 2: docs/DESIGN.md's schema plus `report_version`, the `attacker` class of
 //! every result, the `crash` and `unchecked` findings and unsafe counts per attacker class in the summary, and
 //! `detail` and `known` per result.
 
@@ -57,6 +57,9 @@ pub fn to_json(report: &Report) -> Value {
             "known": s.known,
             "unsafe_by_attacker": Attacker::ALL.iter().enumerate().map(|(i, a)| {
                 (a.name().to_string(), json!(s.unsafe_by_attacker[i]))
+            }).collect::<serde_json::Map<String, Value>>(),
+            "unsafe_by_attacker_all": Attacker::ALL.iter().enumerate().map(|(i, a)| {
+                (a.name().to_string(), json!(s.unsafe_by_attacker_all[i]))
             }).collect::<serde_json::Map<String, Value>>(),
         },
     })

@@ -13,7 +13,7 @@ pub use json::{instances_json, to_json};
 pub use junit::{to_junit, xml_escape};
 pub use markdown::to_markdown;
 pub use sarif::to_sarif;
-pub use text::{one_line, snapshot, to_text};
+pub use text::{one_line, snapshot, terminal_width, to_text, to_text_width};
 
 use crate::backend::{BackendInfo, Outcome};
 use crate::cases::{Attacker, Expect, Reason, Severity};

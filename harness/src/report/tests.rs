@@ -187,3 +187,93 @@ fn markdown_and_text_lead_with_unsafe_by_attacker() {
     assert!(lines[summary + 1].contains("3 unsafe, 1 crash"), "{text}");
     assert!(text.contains("key selection"), "{text}");
 }
+
+/// A report with `n` backends whose cells differ in width.
+fn wide_report(n: usize) -> Report {
+    let mut backends = Vec::new();
+    let mut results = Vec::new();
+    for i in 0..n {
+        let name = format!("backend-number-{i}");
+        backends.push(BackendInfo {
+            name: name.clone(),
+            version: "1.0".into(),
+            clock: Clock::Request,
+        });
+        for (case, finding) in [
+            ("time/expired", Finding::Unsafe),
+            ("time/expired-more", Finding::Pass),
+            ("claims/iss-other", Finding::Unchecked),
+        ] {
+            let mut r = row(
+                case,
+                Expect::Reject,
+                Outcome::Accept,
+                finding,
+                Attacker::Holder,
+            );
+            r.backend = name.clone();
+            // Every other backend has many more results: wide cells beside narrow ones.
+            for k in 0..(1 + 150 * (i % 2)) {
+                let mut r = r.clone();
+                r.policy = format!("p{k}");
+                results.push(r);
+            }
+        }
+    }
+    let mut r = Report::new(1_764_350_000, 0, backends);
+    r.results = results;
+    r
+}
+
+/// The matrix lines of a text report: from the header line to the summary.
+fn matrix_lines(text: &str, first: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.starts_with(first))
+        .take_while(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_text_matrix_never_runs_cells_together_and_fits_the_terminal() {
+    let report = wide_report(11);
+    // Unlimited: families as rows, every cell separated from the next by spaces.
+    let text = to_text_width(&report, false, usize::MAX);
+    let grid = matrix_lines(&text, "family");
+    assert_eq!(grid.len(), 3, "{text}");
+    let header: Vec<&str> = grid[0].split_whitespace().collect();
+    assert_eq!(header.len(), 12, "{text}");
+    for line in &grid[1..] {
+        // At least two spaces between cells: 12 columns, none glued to the next.
+        let cols: Vec<&str> = line.split("  ").filter(|c| !c.trim().is_empty()).collect();
+        assert_eq!(cols.len(), 12, "{line}");
+        // Right-aligned: every line as long as the header.
+        assert_eq!(line.chars().count(), grid[0].chars().count(), "{text}");
+    }
+    assert!(
+        grid[1].contains(" 1/2 1U") && grid[1].contains(" 151/302 151U"),
+        "{text}"
+    );
+    assert!(
+        grid[2].contains(" 0/1 1N") && grid[2].contains(" 0/151 151N"),
+        "{text}"
+    );
+    assert!(grid[0].chars().count() > 120);
+    // 120 columns: backends as rows.
+    let text = to_text_width(&report, false, 120);
+    let rows = matrix_lines(&text, "backend");
+    assert_eq!(rows.len(), 12, "{text}");
+    assert!(rows.iter().all(|l| l.chars().count() <= 120), "{text}");
+    assert!(rows[1].starts_with("backend-number-0"), "{text}");
+    // 30 columns: one block per backend, wrapped.
+    let text = to_text_width(&report, false, 30);
+    assert!(text.contains("backend-number-10\n"), "{text}");
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("backend-number-1\n") && *l != "backend-number-1")
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .collect();
+    assert!(!block.is_empty(), "{text}");
+    assert!(block.iter().all(|l| l.chars().count() <= 30), "{text}");
+}

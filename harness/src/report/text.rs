@@ -43,8 +43,15 @@ pub fn snapshot(report: &Report, backend: &str, policy: Option<&str>) -> String 
     out
 }
 
-/// Renders the human-readable report.
+/// Renders the human-readable report, its matrix as wide as it needs.
 pub fn to_text(report: &Report, verbose: bool) -> String {
+    to_text_width(report, verbose, usize::MAX)
+}
+
+/// Renders the human-readable report with its matrix fitted to `width` columns (a terminal's):
+/// families as rows and backends as columns when that fits, else backends as rows, else one
+/// block per backend. Cells never run together: every column is as wide as its widest cell.
+pub fn to_text_width(report: &Report, verbose: bool, width: usize) -> String {
     let mut out = String::new();
     let mut problems: Vec<&ResultRow> = report
         .results
@@ -123,7 +130,7 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
         out.push('\n');
     }
 
-    // The matrix: families × backends, each cell "passed/run" and the worst finding.
+    // The matrix: families × backends, each cell "passed/run" and the findings.
     let mut families: Vec<String> = Vec::new();
     for r in &report.results {
         if !families.contains(&r.family) {
@@ -147,35 +154,13 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
                 .collect()
         })
         .collect();
-    // Every column as wide as its widest cell, so the matrix stays aligned.
-    let col = names
-        .iter()
-        .map(|n| n.len())
-        .chain(cells.iter().flatten().map(|c| c.chars().count()))
-        .max()
-        .unwrap_or(0)
-        .max(7);
-    let _ = write!(out, "{:18}", "family");
-    for n in &names {
-        let _ = write!(out, " {n:>col$}");
-    }
-    out.push('\n');
-    for (f, row) in families.iter().zip(&cells) {
-        let _ = write!(out, "{f:18}");
-        for c in row {
-            let _ = write!(out, " {c:>col$}");
-        }
-        out.push('\n');
-    }
-    if !report.key_selection.is_empty() {
-        // Who picked the key: the library's own JWK Set resolver, or the adapter's glue.
-        let _ = write!(out, "{:18}", "key selection");
-        for n in &names {
-            let k = report.key_selection.get(*n).map_or("?", |k| k.as_str());
-            let _ = write!(out, " {k:>col$}");
-        }
-        out.push('\n');
-    }
+    let keys: Option<Vec<&str>> = (!report.key_selection.is_empty()).then(|| {
+        names
+            .iter()
+            .map(|n| report.key_selection.get(*n).map_or("?", |k| k.as_str()))
+            .collect()
+    });
+    out.push_str(&matrix(&families, &names, &cells, keys.as_deref(), width));
     let s = report.summary();
     let _ = writeln!(
         out,
@@ -198,6 +183,122 @@ pub fn to_text(report: &Report, verbose: bool) -> String {
             "stale deviation: {} {} @{} ({}) no longer occurs: remove it from fixtures/backends/{}.toml",
             d.backend, d.case, d.policy, d.finding, d.backend
         );
+    }
+    out
+}
+
+/// A table: a header row and rows of cells, the first column left-aligned, the others
+/// right-aligned, each column as wide as its widest cell, one space between columns.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let ncol = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate().take(ncol) {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        let mut text = String::new();
+        for (i, c) in cells.enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            if i == 0 {
+                text.push_str(c);
+                text.push_str(&" ".repeat(pad));
+            } else {
+                text.push_str("  ");
+                text.push_str(&" ".repeat(pad));
+                text.push_str(c);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(&mut out, &mut header.iter().copied());
+    for row in rows {
+        line(&mut out, &mut row.iter().map(String::as_str));
+    }
+    out
+}
+
+/// The widest line of a text, in characters.
+fn text_width(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// The families × backends matrix fitted to `width` (see [`to_text_width`]).
+fn matrix(
+    families: &[String],
+    names: &[&str],
+    cells: &[Vec<String>],
+    keys: Option<&[&str]>,
+    width: usize,
+) -> String {
+    // Families as rows.
+    let mut header = vec!["family"];
+    header.extend(names);
+    let mut rows: Vec<Vec<String>> = families
+        .iter()
+        .zip(cells)
+        .map(|(f, row)| {
+            std::iter::once(f.clone())
+                .chain(row.iter().cloned())
+                .collect()
+        })
+        .collect();
+    if let Some(keys) = keys {
+        rows.push(
+            std::iter::once("key selection".to_string())
+                .chain(keys.iter().map(|k| k.to_string()))
+                .collect(),
+        );
+    }
+    let wide = table(&header, &rows);
+    if text_width(&wide) <= width {
+        return wide;
+    }
+    // Backends as rows.
+    let mut header = vec!["backend"];
+    header.extend(families.iter().map(String::as_str));
+    if keys.is_some() {
+        header.push("keys");
+    }
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .enumerate()
+        .map(|(b, n)| {
+            let mut row = vec![n.to_string()];
+            row.extend(cells.iter().map(|r| r[b].clone()));
+            if let Some(keys) = keys {
+                row.push(keys[b].to_string());
+            }
+            row
+        })
+        .collect();
+    let tall = table(&header, &rows);
+    if text_width(&tall) <= width {
+        return tall;
+    }
+    // One block per backend, its family cells wrapped at the width.
+    let mut out = String::new();
+    for (b, n) in names.iter().enumerate() {
+        match keys {
+            Some(keys) => out.push_str(&format!("{n} (key selection: {})\n", keys[b])),
+            None => out.push_str(&format!("{n}\n")),
+        }
+        let mut line = String::from(" ");
+        for (f, row) in families.iter().zip(cells) {
+            let item = format!(" {f} {}", row[b]);
+            if line.chars().count() + item.chars().count() > width && line.len() > 1 {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::from(" ");
+            }
+            line.push_str(&item);
+            line.push(';');
+        }
+        out.push_str(line.trim_end_matches(';'));
+        out.push('\n');
     }
     out
 }
@@ -237,4 +338,24 @@ pub fn one_line(text: &str, max: usize) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// The width a text matrix printed to standard output must fit: `COLUMNS` when set, else the
+/// terminal's when standard output is one, else unlimited (a pipe or a file keeps the full
+/// table).
+pub fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    let term = console::Term::stdout();
+    if term.is_term() {
+        if let Some((_, cols)) = term.size_checked() {
+            return cols as usize;
+        }
+    }
+    usize::MAX
 }
