@@ -2,13 +2,15 @@
 # Sets up every external validator adapter under target/adapters/ (idempotent).
 #
 #   bash adapters/setup.sh            # everything
-#   bash adapters/setup.sh python go  # some of: python node go c
+#   bash adapters/setup.sh python go  # some of: python node go c versions
 #
 # - python: venv target/adapters/venv + pip install -r adapters/python/requirements.txt
 # - node:   npm ci in adapters/node (node_modules stays there: Node resolves
 #           modules next to the scripts)
 # - go:     target/adapters/bin/golang-jwt (GOPATH mode, offline, Debian's golang-jwt v4)
 # - c:      target/adapters/bin/libjwt (libjwt 1.10.2 + jansson + OpenSSL)
+# - versions: the pinned releases of adapters/versions.txt (fixtures/cve/), each under
+#           target/adapters/versions/DIR (not part of the default set: `cargo xtask cve` asks)
 # Debian packages are installed only when missing (dpkg -s), with one
 # `apt-get update` first, and only then.  Steps whose inputs did not change
 # since the last run are skipped (stamp files next to their outputs).
@@ -112,13 +114,43 @@ setup_c() {
     echo "$want" > "$bin.sha256"
 }
 
+setup_versions() {
+    local kind dir spec out want crypto
+    crypto="$(grep -i '^cryptography==' adapters/python/requirements.txt)"
+    while read -r kind dir spec; do
+        case "$kind" in ''|'#'*) continue ;; esac
+        out="$OUT/versions/$dir"
+        want="$(printf '%s %s %s' "$kind" "$spec" "$crypto" | sha256sum | cut -d' ' -f1)"
+        if [ "$(cat "$out/.setup.sha256" 2>/dev/null)" = "$want" ]; then
+            log "versions: $dir up to date"
+            continue
+        fi
+        rm -rf "$out"
+        mkdir -p "$out"
+        case "$kind" in
+            python)
+                log "versions: venv $out with $spec"
+                "${PYTHON:-python3}" -m venv "$out" >&2
+                "$out/bin/python" -m pip install -q --disable-pip-version-check --no-input "$crypto" "$spec" >&2
+                ;;
+            node)
+                log "versions: npm install --prefix $out $spec"
+                npm install --prefix "$out" --no-audit --no-fund --no-save --loglevel=error "$spec" >&2
+                ;;
+            *) log "versions: unknown kind $kind (python, node)"; exit 2 ;;
+        esac
+        echo "$want" > "$out/.setup.sha256"
+    done < adapters/versions.txt
+}
+
 for part in "$@"; do
     case "$part" in
         python) setup_python ;;
         node) setup_node ;;
         go) setup_go ;;
         c) setup_c ;;
-        *) log "unknown part: $part (python node go c)"; exit 2 ;;
+        versions) setup_versions ;;
+        *) log "unknown part: $part (python node go c versions)"; exit 2 ;;
     esac
 done
 log "done: $*"

@@ -3,9 +3,29 @@
 //
 // jwt.verify() takes the current time from the caller (`clockTimestamp`): the
 // request's `now` is used (clock = "request").
+//
+// Arguments: `--modules DIR` loads jsonwebtoken from DIR/node_modules (a pinned
+// release installed by `adapters/setup.sh versions`) instead of the one next to
+// this script; `--profile advisory` configures it as the advisories of
+// CVE-2022-23540 describe: no `algorithms` option, the key looked up by `kid`
+// (undefined when nothing matches: a falsy key) and handed over as PEM text.
 const crypto = require('node:crypto')
-const jwt = require('jsonwebtoken')
+const path = require('node:path')
 const P = require('./protocol.cjs')
+
+function argument (name) {
+  const i = process.argv.indexOf(name)
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null
+}
+const MODULES = argument('--modules')
+const PROFILE = argument('--profile') || 'recommended'
+if (!['recommended', 'advisory'].includes(PROFILE)) {
+  process.stderr.write(`unknown --profile ${PROFILE} (recommended, advisory)\n`)
+  process.exit(2)
+}
+const jwt = MODULES
+  ? require(require.resolve('jsonwebtoken', { paths: [path.resolve(MODULES)] }))
+  : require('jsonwebtoken')
 
 const SUPPORTED = new Set([
   'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
@@ -45,6 +65,12 @@ function keyFromJwk (jwk) {
   }
 }
 
+// A key as the text (or, for a secret, the bytes) pre-KeyObject releases took.
+function pemOf (jwk) {
+  const key = keyFromJwk(jwk)
+  return key.type === 'secret' ? key.export() : key.export({ format: 'pem', type: 'spki' })
+}
+
 async function validate (req) {
   const policy = P.parsePolicy(req.policy)
   P.checkSupported(policy, SUPPORTED)
@@ -68,8 +94,18 @@ async function validate (req) {
   if (policy.audience !== null) options.audience = policy.audience
   if (now !== null) options.clockTimestamp = now
 
-  const verify = async (jwk) => jwt.verify(token, keyFromJwk(jwk), options)
-  const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
+  let result
+  if (PROFILE === 'advisory') {
+    // The advisory's setup: no algorithms (the library derives them from the
+    // key text), and a lookup by kid that yields nothing for an unknown or
+    // missing kid, passed on as is.
+    delete options.algorithms
+    const jwk = policy.jwks.keys.find((k) => Object.hasOwn(header, 'kid') && k.kid === header.kid)
+    result = jwt.verify(token, jwk === undefined ? undefined : pemOf(jwk), options)
+  } else {
+    const verify = async (jwk) => jwt.verify(token, keyFromJwk(jwk), options)
+    result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
+  }
   // jsonwebtoken has no required-claims or typ option: checked here.  With an
   // expected issuer/audience, verify() itself refuses a token without iss/aud
   // (verify.js lines 194-217: an absent claim never equals the expected

@@ -77,11 +77,26 @@ def signing_key(token, jwks):
     # the first whose kid == the token's (match_kid, lines 316-333).  So a token
     # without kid matches no key.  The client's refresh-and-retry on a miss
     # (lines 281-291) would fetch the same set again: it cannot change the result.
-    key = PyJWKClient.match_kid(PyJWKClient._get_signing_keys_from_jwk_set(jwk_set), kid)
+    key = PyJWKClient.match_kid(signing_keys(jwk_set), kid)
     if key is None:
         # lines 293-296
         raise E.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
     return key
+
+
+def signing_keys(jwk_set):
+    """PyJWKClient's filter of a fetched set: keys for signatures with a kid.
+
+    2.15.1 has it as _get_signing_keys_from_jwk_set; older releases (2.11.0,
+    pinned for fixtures/cve) inline the same list in get_signing_keys
+    (jwks_client.py lines 84-95 there), which fetches: the bridge repeats it.
+    """
+    if hasattr(PyJWKClient, "_get_signing_keys_from_jwk_set"):
+        return PyJWKClient._get_signing_keys_from_jwk_set(jwk_set)
+    keys = [k for k in jwk_set.keys if k.public_key_use in ["sig", None] and k.key_id]
+    if not keys:
+        raise E.PyJWKClientError("The JWKS endpoint did not contain any signing keys")
+    return keys
 
 
 def validate(req):

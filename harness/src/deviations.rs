@@ -134,6 +134,36 @@ pub struct BackendFile {
     /// The resolver used (`library`), or why the library has none (`adapter`), with where its
     /// documentation or source says so.
     pub key_selection_note: Option<String>,
+    /// The release this file pins when it is another version of a library the matrix shows
+    /// (`pyjwt@2.11.0` pins `2.11.0`), installed beside the matrix's one under `target/`.
+    pub release: Option<String>,
+    /// How the adapter configures the library: `recommended` (as its documentation recommends
+    /// today; the default) or `advisory` (the configuration an advisory describes).
+    pub profile: Option<Profile>,
+    /// Whether `--backend all` and the conformance snapshots include it (default: yes). The
+    /// pinned releases `fixtures/cve/` names say no: they are run by `cargo xtask cve`.
+    pub in_matrix: Option<bool>,
+}
+
+/// How an adapter configures its library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// As the library's documentation recommends today: what the matrix shows.
+    Recommended,
+    /// As a published advisory describes the vulnerable setup (an algorithm list left unset,
+    /// a key handed over as PEM text, a key lookup that may return nothing).
+    Advisory,
+}
+
+impl Profile {
+    /// `recommended` or `advisory`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Recommended => "recommended",
+            Profile::Advisory => "advisory",
+        }
+    }
 }
 
 impl BackendFile {

@@ -4,6 +4,7 @@ mod bench;
 mod catalog;
 mod ci;
 mod conformance;
+mod cve;
 mod findings;
 mod fuzz;
 mod matrix;
@@ -23,8 +24,9 @@ tasks:
   matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
   catalog [--check]        write docs/CATALOG.md from fixtures/cases
   findings [--check]       write docs/FINDINGS.md, the findings register, from fixtures/backends
-  ci                       everything CI checks: fmt, clippy, tests, package, conformance, the
-                           generated docs (matrix, catalog, findings), fuzz smoke
+  cve                      every fixtures/cve entry: vulnerable release flagged, fixed one clean
+  ci                       everything CI checks: fmt, clippy, tests, package, conformance, cve,
+                           the generated docs (matrix, catalog, findings), fuzz smoke
   bench                    throughput figures (release build)
   package                  cargo package the library and test examples/custom-validator against it
   fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Some("matrix") => matrix::run(rest),
         Some("catalog") => catalog::run(rest),
         Some("findings") => findings::run(rest),
+        Some("cve") => cve::run(rest),
         Some("package") => package::run_task(rest),
         Some("gen-fixtures") => {
             util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])

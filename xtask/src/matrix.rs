@@ -265,9 +265,8 @@ fn render() -> Result<(String, String)> {
     html.push_str("<h2>Summary: distinct cases per backend</h2>\n<table><tr><th class=\"name\">backend</th><th class=\"name\">version</th><th>key selection</th><th>unsafe: anyone</th><th>unsafe: holder</th><th>unsafe: issuer</th><th>crash</th><th>unchecked</th><th>strict</th><th>passed / run</th><th>Wycheproof JWS: agree / run</th></tr>\n");
     for b in &backends {
         // The catalog's cases; Wycheproof's vectors have a column of their own.
-        let (vector_rows, rows): (Vec<&Row>, Vec<&Row>) = snaps[*b]
-            .iter()
-            .partition(|r| r.family == "wycheproof-jws");
+        let (vector_rows, rows): (Vec<&Row>, Vec<&Row>) =
+            snaps[*b].iter().partition(|r| r.family == "wycheproof-jws");
         let t = Tally::of(&rows, &cases);
         let vt = Tally::of(&vector_rows, &cases);
         let vectors_cell = if vector_rows.is_empty() {

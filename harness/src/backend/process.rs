@@ -84,9 +84,9 @@ impl Process {
     }
 }
 
-/// The external backends declared in `fixtures/backends/*.toml` (files with a `command`), in
-/// file-name order, run from the project directory. The embedded fixtures declare none: their
-/// commands name adapters of a checkout.
+/// The external backends declared in `fixtures/backends/*.toml` (files with a `command`, except
+/// the pinned releases marked `in_matrix = false`), in file-name order, run from the project
+/// directory. The embedded fixtures declare none: their commands name adapters of a checkout.
 pub fn declared(fixtures: &Fixtures) -> crate::error::Result<Vec<Process>> {
     let Some(root) = fixtures.root() else {
         return Ok(Vec::new());
@@ -94,6 +94,9 @@ pub fn declared(fixtures: &Fixtures) -> crate::error::Result<Vec<Process>> {
     let mut out = Vec::new();
     for name in fixtures.list("backends")? {
         let file = fixtures.backend_file(&name)?;
+        if file.in_matrix == Some(false) {
+            continue;
+        }
         if let Some(p) = Process::from_file(&name, &file)? {
             out.push(p.in_dir(root));
         }
