@@ -241,3 +241,29 @@ fn checks_a_library_documents_it_lacks_are_unchecked_not_unsafe() {
         "{text}"
     );
 }
+
+#[test]
+fn the_openssh_encoding_matches_an_independent_writer() {
+    // Lines written by Python cryptography from the fixture keys' PEM files.
+    let text = std::fs::read_to_string(
+        jwt_harness_tests::root().join("tests/data/openssh-fixture-keys.txt"),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (kid, want) = line.split_once(' ').unwrap();
+        let path = jwt_harness_tests::root().join(format!("fixtures/keys/{kid}.public.jwk.json"));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let key = jwt_harness::jose::Jwk::from_json(&json).unwrap();
+        let got = jwt_harness::jose::PublicEncoding::OpenSsh
+            .bytes(&key)
+            .unwrap();
+        assert_eq!(String::from_utf8(got).unwrap(), want, "{kid}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "Ed25519, P-256, P-521 and RSA keys");
+}

@@ -171,6 +171,79 @@ def _encode(resp):
             return json.dumps({"id": None, "verdict": "reject", "reason": "other", "detail": "unencodable response"})
 
 
+def profile():
+    """The adapter's profile from `--profile NAME` on its command line:
+    `recommended` (the default: configured as the library's documentation
+    recommends today) or `advisory` (configured as a published advisory
+    describes the vulnerable setup; pinned releases for fixtures/cve)."""
+    args = sys.argv[1:]
+    value = "recommended"
+    if "--profile" in args:
+        i = args.index("--profile")
+        value = args[i + 1] if i + 1 < len(args) else ""
+    if value not in ("recommended", "advisory"):
+        sys.stderr.write(f"unknown --profile {value!r} (recommended, advisory)\n")
+        sys.exit(2)
+    return value
+
+
+def _b64url(text):
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def unverified_kid(token):
+    """The `kid` of a compact token's header, read without verifying (None when
+    absent or unreadable): what a key lookup of an advisory's setup keys on."""
+    try:
+        header = json.loads(_b64url(token.split(".")[0]))
+    except Exception:  # noqa: BLE001 - an unreadable header has no kid
+        return None
+    return header.get("kid") if isinstance(header, dict) else None
+
+
+def key_text(jwk, fmt="pem"):
+    """A JWK as the key text older APIs took: the secret bytes of an oct key,
+    else the SubjectPublicKeyInfo PEM (LF line ends, final newline), or with
+    fmt="openssh" the OpenSSH public key line (`ssh-ed25519 AAAA...`)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    kty = jwk.get("kty")
+    if kty == "oct":
+        return _b64url(jwk["k"])
+    if kty == "RSA":
+        n = int.from_bytes(_b64url(jwk["n"]), "big")
+        e = int.from_bytes(_b64url(jwk["e"]), "big")
+        key = rsa.RSAPublicNumbers(e, n).public_key()
+    elif kty == "EC":
+        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[jwk["crv"]]
+        x = int.from_bytes(_b64url(jwk["x"]), "big")
+        y = int.from_bytes(_b64url(jwk["y"]), "big")
+        key = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
+    elif kty == "OKP" and jwk.get("crv") == "Ed25519":
+        key = ed25519.Ed25519PublicKey.from_public_bytes(_b64url(jwk["x"]))
+    else:
+        raise Reject("key", f"no key text for a {kty} JWK")
+    if fmt == "openssh":
+        return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def lookup_by_kid(policy, token):
+    """An advisory's key lookup: the JWK whose kid equals the token's, else the
+    only key of a one-key set, else nothing."""
+    keys = policy.jwks.get("keys", []) if isinstance(policy.jwks, dict) else []
+    kid = unverified_kid(token)
+    for k in keys:
+        if kid is not None and k.get("kid") == kid:
+            return k
+    if len(keys) == 1:
+        return keys[0]
+    raise Reject("key", f"no key with kid {kid!r}")
+
+
 def serve(validate, reason_of):
     """Run the docs/PROTOCOL.md loop.
 

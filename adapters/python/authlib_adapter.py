@@ -28,9 +28,18 @@ from _protocol import (  # noqa: E402
     Policy,
     check_supported,
     check_typ,
+    key_text,
+    lookup_by_kid,
+    profile,
     request_now,
     serve,
 )
+
+# `--profile advisory` (pinned releases of fixtures/cve, CVE-2024-37568): the
+# module-level `authlib.jose.jwt`, whose algorithms are every registered JWS
+# algorithm (none specified), and the key looked up by kid and handed over as
+# PEM text, as the advisory describes.
+PROFILE = profile()
 
 SUPPORTED = frozenset(JsonWebSignature.ALGORITHMS_REGISTRY.keys())
 
@@ -105,8 +114,14 @@ def validate(req):
     # ValueError("Key not found") (rfc7517/key_set.py lines 28-37).  The
     # algorithm then re-imports that Key with its own key class
     # (rfc7515/jws.py _prepare_algorithm_key, line 277).
-    key_set = JsonWebKey.import_key_set(policy.jwks)
-    claims = jwt.decode(token_bytes, key_set, claims_options=claims_options)
+    if PROFILE == "advisory":
+        from authlib.jose import jwt as jwt_unrestricted
+
+        key = key_text(lookup_by_kid(policy, token))
+        claims = jwt_unrestricted.decode(token_bytes, key, claims_options=claims_options)
+    else:
+        key_set = JsonWebKey.import_key_set(policy.jwks)
+        claims = jwt.decode(token_bytes, key_set, claims_options=claims_options)
     claims.validate(now=now, leeway=policy.leeway)
     check_typ(policy, claims.header)
     return {"verdict": "accept", "claims": dict(claims)}

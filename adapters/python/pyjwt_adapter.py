@@ -22,10 +22,22 @@ from _protocol import (  # noqa: E402
     Policy,
     check_supported,
     check_typ,
+    key_text,
+    lookup_by_kid,
+    profile,
     serve,
 )
 
+# `--profile advisory` (pinned releases of fixtures/cve, CVE-2022-29217):
+# algorithms=jwt.algorithms.get_default_algorithms() and the key, looked up by
+# kid, handed over as its OpenSSH public key line, as the advisory describes.
+PROFILE = profile()
+
 SUPPORTED = frozenset(jwt.algorithms.get_default_algorithms().keys())
+
+# jwt.decode_complete is exported at the package level since 2.4.0; 2.3.0
+# (pinned for fixtures/cve) has it in jwt.api_jwt only.
+decode_complete = getattr(jwt, "decode_complete", None) or jwt.api_jwt.decode_complete
 
 
 def reason_of(exc):
@@ -70,7 +82,7 @@ def signing_key(token, jwks):
     # get_signing_key_from_jwt, lines 311-313: the kid of the header as an
     # unverified decode_complete returns it (a non-string kid already fails
     # there: api_jws.py _validate_kid, line 459); no kid gives None.
-    header = jwt.decode_complete(token, options={"verify_signature": False})["header"]
+    header = decode_complete(token, options={"verify_signature": False})["header"]
     kid = header.get("kid")
     # get_signing_key, lines 278-279: the signing keys (use "sig" or absent,
     # and a non-empty kid: _get_signing_keys_from_jwk_set, lines 251-261), then
@@ -106,11 +118,16 @@ def validate(req):
     # The PyJWK is bound to one algorithm (its JWK's "alg"): decode refuses a
     # token whose alg differs (api_jws.py _verify_signature, lines 418-425),
     # after checking the allowlist (line 415).
-    key = signing_key(token, policy.jwks)
-    decoded = jwt.decode_complete(
+    if PROFILE == "advisory":
+        key = key_text(lookup_by_kid(policy, token), fmt="openssh")
+        algorithms = list(jwt.algorithms.get_default_algorithms())
+    else:
+        key = signing_key(token, policy.jwks)
+        algorithms = policy.algorithms
+    decoded = decode_complete(
         token,
         key,
-        algorithms=policy.algorithms,
+        algorithms=algorithms,
         audience=policy.audience,
         issuer=policy.issuer,
         leeway=policy.leeway,

@@ -31,8 +31,16 @@ from _protocol import (  # noqa: E402
     check_required_present,
     check_supported,
     check_typ,
+    key_text,
+    lookup_by_kid,
+    profile,
     serve,
 )
+
+# `--profile advisory` (pinned releases of fixtures/cve, CVE-2024-33663): no
+# algorithm list (algorithms=None lets any alg through) and the key, looked up
+# by kid, handed over as its OpenSSH public key line, as the advisory describes.
+PROFILE = profile()
 
 SUPPORTED = frozenset(ALGORITHMS.HMAC | ALGORITHMS.RSA_DS | ALGORITHMS.EC_DS)
 # Claims python-jose can require itself (options "require_<claim>").
@@ -114,10 +122,13 @@ def validate(req):
     # token's alg (jwk.construct, line 212, outside its try: a JWK of another
     # kty raises JWKError there and ends the search) and returns on the first
     # key that verifies.  kid is not read anywhere in jose/jws.py.
+    key, algorithms = policy.jwks, policy.algorithms
+    if PROFILE == "advisory":
+        key, algorithms = key_text(lookup_by_kid(policy, token), fmt="openssh"), None
     claims = jwt.decode(
         token,
-        policy.jwks,
-        algorithms=policy.algorithms,
+        key,
+        algorithms=algorithms,
         options=dict(options),
         audience=policy.audience[0] if policy.audience else None,
         issuer=policy.issuer,

@@ -22,11 +22,15 @@ pub enum PublicEncoding {
     Modulus,
     /// The EC public point (SEC1 uncompressed), or the 32 raw bytes of an Ed25519 key.
     EcPoint,
+    /// The OpenSSH public key line (`ssh-ed25519 AAAA…`, `ecdsa-sha2-nistp256 AAAA…`,
+    /// `ssh-rsa AAAA…`): the format CVE-2022-29217 (PyJWT) and CVE-2024-33663 (python-jose)
+    /// let through as an HMAC secret.
+    OpenSsh,
 }
 
 impl PublicEncoding {
     /// Every encoding, in the order `explain` tries them.
-    pub const ALL: [PublicEncoding; 8] = [
+    pub const ALL: [PublicEncoding; 9] = [
         PublicEncoding::PemSpkiNoNewline,
         PublicEncoding::PemSpkiCrlf,
         PublicEncoding::PemSpki,
@@ -35,6 +39,7 @@ impl PublicEncoding {
         PublicEncoding::JwkJson,
         PublicEncoding::Modulus,
         PublicEncoding::EcPoint,
+        PublicEncoding::OpenSsh,
     ];
 
     /// The word a case file uses (`hmac_key = "pem-spki"`).
@@ -48,6 +53,7 @@ impl PublicEncoding {
             PublicEncoding::JwkJson => "jwk-json",
             PublicEncoding::Modulus => "modulus",
             PublicEncoding::EcPoint => "ec-point",
+            PublicEncoding::OpenSsh => "openssh",
         }
     }
 
@@ -69,6 +75,7 @@ impl PublicEncoding {
             PublicEncoding::JwkJson => "JWK JSON text",
             PublicEncoding::Modulus => "raw modulus",
             PublicEncoding::EcPoint => "raw public point",
+            PublicEncoding::OpenSsh => "OpenSSH public key line",
         }
     }
 
@@ -89,6 +96,7 @@ impl PublicEncoding {
             PublicEncoding::JwkJson => Some(key.public_json().to_string().into_bytes()),
             PublicEncoding::Modulus => key.modulus(),
             PublicEncoding::EcPoint => key.ec_point(),
+            PublicEncoding::OpenSsh => key.openssh().map(String::into_bytes),
         }
     }
 }

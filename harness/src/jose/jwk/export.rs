@@ -130,6 +130,67 @@ impl Jwk {
         }
     }
 
+    /// The OpenSSH public key line (`ssh-rsa AAAA…`, `ecdsa-sha2-nistp256 AAAA…`,
+    /// `ssh-ed25519 AAAA…`, no comment, no newline): RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4,
+    /// the blob in standard base64 with padding.
+    pub fn openssh(&self) -> Option<String> {
+        fn string(out: &mut Vec<u8>, bytes: &[u8]) {
+            out.extend((bytes.len() as u32).to_be_bytes());
+            out.extend(bytes);
+        }
+        // An mpint: big-endian, a leading zero byte when the high bit is set.
+        fn mpint(out: &mut Vec<u8>, bytes: &[u8]) {
+            let trimmed: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+            let mut v = Vec::with_capacity(trimmed.len() + 1);
+            if trimmed.first().is_some_and(|b| b & 0x80 != 0) {
+                v.push(0);
+            }
+            v.extend(trimmed);
+            string(out, &v);
+        }
+        let mut blob = Vec::new();
+        let kind = match &self.material {
+            KeyMaterial::Rsa { public, .. } => {
+                string(&mut blob, b"ssh-rsa");
+                mpint(&mut blob, &be(public.e()));
+                mpint(&mut blob, &be(public.n()));
+                "ssh-rsa".to_string()
+            }
+            KeyMaterial::Ec { curve, .. } => {
+                let name = match curve {
+                    Curve::P256 => "nistp256",
+                    Curve::P384 => "nistp384",
+                    Curve::P521 => "nistp521",
+                    Curve::Ed25519 => return None,
+                };
+                let kind = format!("ecdsa-sha2-{name}");
+                string(&mut blob, kind.as_bytes());
+                string(&mut blob, name.as_bytes());
+                string(&mut blob, &self.ec_point()?);
+                kind
+            }
+            KeyMaterial::Ed { .. } => {
+                string(&mut blob, b"ssh-ed25519");
+                string(&mut blob, &self.ec_point()?);
+                "ssh-ed25519".to_string()
+            }
+            _ => return None,
+        };
+        // Standard base64 with padding, from the crate's base64url.
+        let mut text: String = crate::jose::b64::encode(&blob)
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
+        while !text.len().is_multiple_of(4) {
+            text.push('=');
+        }
+        Some(format!("{kind} {text}"))
+    }
+
     /// The SEC1 uncompressed point of an EC key, or the raw 32 bytes of an Ed25519 key.
     pub fn ec_point(&self) -> Option<Vec<u8>> {
         match &self.material {
