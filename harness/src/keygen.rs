@@ -122,7 +122,7 @@ pub fn generate(dir: &Path) -> Result<Vec<String>> {
     let cert = self_signed_certificate(attacker, "jwt-harness attacker (TEST KEY, never trust)")?;
     write(
         &dir.join("attacker-rs.cert.der.b64"),
-        &(b64_std(&cert) + "\n"),
+        &(b64::encode_std(&cert) + "\n"),
     )?;
     Ok(written)
 }
@@ -147,23 +147,6 @@ fn private_pem(key: &Jwk) -> Option<String> {
         _ => return None,
     };
     Some(doc.to_string())
-}
-
-/// Standard base64 with padding (the x5c encoding, RFC 7517 §4.7).
-pub fn b64_std(bytes: &[u8]) -> String {
-    let url = b64::encode(bytes);
-    let mut s: String = url
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    while !s.len().is_multiple_of(4) {
-        s.push('=');
-    }
-    s
 }
 
 fn der(tag: u8, body: &[u8]) -> Vec<u8> {

@@ -37,6 +37,23 @@ fn value(byte: u8) -> Option<u8> {
     }
 }
 
+/// Encodes bytes as standard base64 with padding (RFC 4648 §4): x5c certificates (RFC 7517
+/// §4.7) and OpenSSH public key lines.
+pub fn encode_std(data: &[u8]) -> String {
+    let mut s: String = encode(data)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    s
+}
+
 /// Encodes bytes as unpadded base64url.
 pub fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);

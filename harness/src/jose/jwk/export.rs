@@ -176,18 +176,7 @@ impl Jwk {
             }
             _ => return None,
         };
-        // Standard base64 with padding, from the crate's base64url.
-        let mut text: String = crate::jose::b64::encode(&blob)
-            .chars()
-            .map(|c| match c {
-                '-' => '+',
-                '_' => '/',
-                c => c,
-            })
-            .collect();
-        while !text.len().is_multiple_of(4) {
-            text.push('=');
-        }
+        let text = crate::jose::b64::encode_std(&blob);
         Some(format!("{kind} {text}"))
     }
 
