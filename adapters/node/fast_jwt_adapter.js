@@ -3,9 +3,19 @@
 //
 // createVerifier() takes the current time from the caller (`clockTimestamp`,
 // milliseconds): the request's `now` is used (clock = "request").
+//
+// `--modules DIR` loads a pinned fast-jwt release (adapters/setup.sh versions);
+// `--profile advisory` configures it as the advisories of CVE-2023-48223 and
+// CVE-2026-34950 describe: no `algorithms` (fast-jwt derives them from the key
+// text), and the key looked up by kid and given as PEM text: an RSA key as
+// PKCS#1 (BEGIN RSA PUBLIC KEY) with `--key-format pkcs1`, else SPKI, after
+// the text of `--key-prefix` (e.g. a newline, as a key read from a file with a
+// blank first line).
 const crypto = require('node:crypto')
-const { createDecoder, createVerifier, TokenError } = require('fast-jwt')
 const P = require('./protocol.cjs')
+
+const { profile: PROFILE, load } = P.adapterOptions()
+const { createDecoder, createVerifier, TokenError } = load('fast-jwt')
 
 const SUPPORTED = new Set([
   'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
@@ -82,6 +92,19 @@ async function validate (req) {
   if (policy.typ !== null) options.checkTyp = policy.typ
   if (now !== null) options.clockTimestamp = now * 1000
 
+  if (PROFILE === 'advisory') {
+    delete options.algorithms
+    const jwk = P.lookupByKid(policy, header)
+    if (jwk === undefined) throw new P.Reject('key', 'no key with this kid')
+    const pkcs1 = P.argument('--key-format') === 'pkcs1' && jwk.kty === 'RSA'
+    const key = jwk.kty === 'oct'
+      ? keyFromJwk(jwk)
+      : (P.argument('--key-prefix') || '') + (pkcs1
+          ? crypto.createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'pkcs1', format: 'pem' })
+          : keyFromJwk(jwk))
+    const result = await createVerifier({ ...options, key })(token)
+    return { verdict: 'accept', claims: result.payload }
+  }
   const verify = async (jwk) => createVerifier({ ...options, key: keyFromJwk(jwk) })(token)
   const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
   return { verdict: 'accept', claims: result.payload }

@@ -10,22 +10,10 @@
 // CVE-2022-23540 describe: no `algorithms` option, the key looked up by `kid`
 // (undefined when nothing matches: a falsy key) and handed over as PEM text.
 const crypto = require('node:crypto')
-const path = require('node:path')
 const P = require('./protocol.cjs')
 
-function argument (name) {
-  const i = process.argv.indexOf(name)
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null
-}
-const MODULES = argument('--modules')
-const PROFILE = argument('--profile') || 'recommended'
-if (!['recommended', 'advisory'].includes(PROFILE)) {
-  process.stderr.write(`unknown --profile ${PROFILE} (recommended, advisory)\n`)
-  process.exit(2)
-}
-const jwt = MODULES
-  ? require(require.resolve('jsonwebtoken', { paths: [path.resolve(MODULES)] }))
-  : require('jsonwebtoken')
+const { profile: PROFILE, load } = P.adapterOptions()
+const jwt = load('jsonwebtoken')
 
 const SUPPORTED = new Set([
   'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',

@@ -205,7 +205,43 @@ async function serve (validate, reasonOf) {
   }
 }
 
+// Command-line options of an adapter: `--modules DIR` (load the library from a
+// pinned release installed under DIR by `adapters/setup.sh versions`) and
+// `--profile recommended|advisory` (the configuration an advisory describes).
+function argument (name) {
+  const i = process.argv.indexOf(name)
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : null
+}
+
+function adapterOptions () {
+  const modules = argument('--modules')
+  const profile = argument('--profile') || 'recommended'
+  if (!['recommended', 'advisory'].includes(profile)) {
+    process.stderr.write(`unknown --profile ${profile} (recommended, advisory)\n`)
+    process.exit(2)
+  }
+  // The library: the pinned release's when --modules is given, else the one
+  // next to the adapters (adapters/node/node_modules).
+  const load = (name) => modules
+    ? require(require.resolve(name, { paths: [require('node:path').resolve(modules)] }))
+    : require(name)
+  return { profile, load }
+}
+
+// An advisory's key lookup: the JWK whose kid equals the token's, else the only
+// key of a one-key set, else undefined.
+function lookupByKid (policy, header) {
+  const keys = policy.jwks.keys
+  const kid = isPlainObject(header) && Object.hasOwn(header, 'kid') ? header.kid : undefined
+  const found = keys.find((k) => kid !== undefined && k.kid === kid)
+  if (found !== undefined) return found
+  return keys.length === 1 ? keys[0] : undefined
+}
+
 module.exports = {
+  adapterOptions,
+  argument,
+  lookupByKid,
   ALG_KTY,
   Reject,
   Unsupported,

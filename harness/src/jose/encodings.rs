@@ -12,6 +12,9 @@ pub enum PublicEncoding {
     PemSpkiCrlf,
     /// SubjectPublicKeyInfo PEM, LF line ends, final newline.
     PemSpki,
+    /// SubjectPublicKeyInfo PEM after a newline: a key read from a file or variable with a blank
+    /// first line, which fast-jwt 6.1.0's anchored PEM test missed (CVE-2026-34950).
+    PemSpkiLeadingNewline,
     /// PKCS#1 RSAPublicKey PEM (RSA only).
     PemPkcs1,
     /// SubjectPublicKeyInfo DER.
@@ -30,10 +33,11 @@ pub enum PublicEncoding {
 
 impl PublicEncoding {
     /// Every encoding, in the order `explain` tries them.
-    pub const ALL: [PublicEncoding; 9] = [
+    pub const ALL: [PublicEncoding; 10] = [
         PublicEncoding::PemSpkiNoNewline,
         PublicEncoding::PemSpkiCrlf,
         PublicEncoding::PemSpki,
+        PublicEncoding::PemSpkiLeadingNewline,
         PublicEncoding::PemPkcs1,
         PublicEncoding::DerSpki,
         PublicEncoding::JwkJson,
@@ -48,6 +52,7 @@ impl PublicEncoding {
             PublicEncoding::PemSpkiNoNewline => "pem-spki-no-newline",
             PublicEncoding::PemSpkiCrlf => "pem-spki-crlf",
             PublicEncoding::PemSpki => "pem-spki",
+            PublicEncoding::PemSpkiLeadingNewline => "pem-spki-leading-newline",
             PublicEncoding::PemPkcs1 => "pem-pkcs1",
             PublicEncoding::DerSpki => "der-spki",
             PublicEncoding::JwkJson => "jwk-json",
@@ -70,6 +75,9 @@ impl PublicEncoding {
             }
             PublicEncoding::PemSpkiCrlf => "SubjectPublicKeyInfo PEM with CRLF line ends",
             PublicEncoding::PemSpki => "SubjectPublicKeyInfo PEM",
+            PublicEncoding::PemSpkiLeadingNewline => {
+                "SubjectPublicKeyInfo PEM after a leading newline"
+            }
             PublicEncoding::PemPkcs1 => "PKCS#1 PEM",
             PublicEncoding::DerSpki => "SubjectPublicKeyInfo DER",
             PublicEncoding::JwkJson => "JWK JSON text",
@@ -91,6 +99,9 @@ impl PublicEncoding {
             }
             PublicEncoding::PemSpkiCrlf => Some(key.pem_spki()?.replace('\n', "\r\n").into_bytes()),
             PublicEncoding::PemSpki => Some(key.pem_spki()?.into_bytes()),
+            PublicEncoding::PemSpkiLeadingNewline => {
+                Some(format!("\n{}", key.pem_spki()?).into_bytes())
+            }
             PublicEncoding::PemPkcs1 => Some(key.pem_pkcs1()?.into_bytes()),
             PublicEncoding::DerSpki => key.der_spki(),
             PublicEncoding::JwkJson => Some(key.public_json().to_string().into_bytes()),
