@@ -8,7 +8,8 @@
 // release installed by `adapters/setup.sh versions`) instead of the one next to
 // this script; `--profile advisory` configures it as the advisories of
 // CVE-2022-23540 describe: no `algorithms` option, the key looked up by `kid`
-// (undefined when nothing matches: a falsy key) and handed over as PEM text.
+// (undefined when nothing matches: a falsy key) and handed over as PEM text;
+// with `--algorithms policy` as well, the policy's list is kept (CVE-2022-23541).
 const crypto = require('node:crypto')
 const P = require('./protocol.cjs')
 
@@ -85,9 +86,11 @@ async function validate (req) {
   let result
   if (PROFILE === 'advisory') {
     // The advisory's setup: no algorithms (the library derives them from the
-    // key text), and a lookup by kid that yields nothing for an unknown or
-    // missing kid, passed on as is.
-    delete options.algorithms
+    // key text; CVE-2022-23540), or with `--algorithms policy` the policy's
+    // whole list, HMAC and public-key algorithms together (CVE-2022-23541);
+    // and a lookup by kid that yields nothing for an unknown or missing kid,
+    // passed on as is, a public key as PEM text.
+    if (P.argument('--algorithms') !== 'policy') delete options.algorithms
     const jwk = policy.jwks.keys.find((k) => Object.hasOwn(header, 'kid') && k.kid === header.kid)
     result = jwt.verify(token, jwk === undefined ? undefined : pemOf(jwk), options)
   } else {
