@@ -10,7 +10,8 @@
 # - go:     target/adapters/bin/golang-jwt (GOPATH mode, offline, Debian's golang-jwt v4)
 # - c:      target/adapters/bin/libjwt (libjwt 1.10.2 + jansson + OpenSSL)
 # - versions: the pinned releases of adapters/versions.txt (fixtures/cve/), each under
-#           target/adapters/versions/DIR (not part of the default set: `cargo xtask cve` asks)
+#           target/adapters/versions/DIR: a venv, an npm prefix, or a Rust adapter built
+#           against a pinned crate (not part of the default set: `cargo xtask cve` asks)
 # Debian packages are installed only when missing (dpkg -s), with one
 # `apt-get update` first, and only then.  Steps whose inputs did not change
 # since the last run are skipped (stamp files next to their outputs).
@@ -121,6 +122,9 @@ setup_versions() {
         case "$kind" in ''|'#'*) continue ;; esac
         out="$OUT/versions/$dir"
         want="$(printf '%s %s %s' "$kind" "$spec" "$crypto" | sha256sum | cut -d' ' -f1)"
+        if [ "$kind" = rust ]; then
+            want="$(stamp_of "$spec/Cargo.toml" adapters/rust/jsonwebtoken/main.rs)"
+        fi
         if [ "$(cat "$out/.setup.sha256" 2>/dev/null)" = "$want" ]; then
             log "versions: $dir up to date"
             continue
@@ -137,7 +141,15 @@ setup_versions() {
                 log "versions: npm install --prefix $out $spec"
                 npm install --prefix "$out" --no-audit --no-fund --no-save --loglevel=error "$spec" >&2
                 ;;
-            *) log "versions: unknown kind $kind (python, node)"; exit 2 ;;
+            rust)
+                # An out-of-process Rust adapter against a pinned crate: SPEC is its
+                # Cargo.toml's directory; the binary lands at DIR/adapter.
+                log "versions: cargo build --release --manifest-path $spec/Cargo.toml"
+                cargo build -q --release --manifest-path "$spec/Cargo.toml" \
+                    --target-dir "$OUT/versions/rust-target/$dir" >&2
+                cp "$OUT/versions/rust-target/$dir/release/jsonwebtoken-adapter" "$out/adapter"
+                ;;
+            *) log "versions: unknown kind $kind (python, node, rust)"; exit 2 ;;
         esac
         echo "$want" > "$out/.setup.sha256"
     done < adapters/versions.txt
