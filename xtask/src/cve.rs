@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// `CVE-YYYY-NNNN`.
+    /// `CVE-YYYY-NNNN`, or the GitHub advisory id (`GHSA-…`) of a fix that got no CVE.
     pub id: String,
     /// The library, as people name it.
     pub library: String,

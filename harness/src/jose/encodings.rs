@@ -15,6 +15,9 @@ pub enum PublicEncoding {
     /// SubjectPublicKeyInfo PEM after a newline: a key read from a file or variable with a blank
     /// first line, which fast-jwt 6.1.0's anchored PEM test missed (CVE-2026-34950).
     PemSpkiLeadingNewline,
+    /// SubjectPublicKeyInfo PEM after a comment line (`# public key`): fast-jwt 6.2.x trimmed
+    /// whitespace only, so any other prefix still hid the header (GHSA-ww5h-9m49-7xx4).
+    PemSpkiCommentPrefix,
     /// PKCS#1 RSAPublicKey PEM (RSA only).
     PemPkcs1,
     /// SubjectPublicKeyInfo DER.
@@ -33,11 +36,12 @@ pub enum PublicEncoding {
 
 impl PublicEncoding {
     /// Every encoding, in the order `explain` tries them.
-    pub const ALL: [PublicEncoding; 10] = [
+    pub const ALL: [PublicEncoding; 11] = [
         PublicEncoding::PemSpkiNoNewline,
         PublicEncoding::PemSpkiCrlf,
         PublicEncoding::PemSpki,
         PublicEncoding::PemSpkiLeadingNewline,
+        PublicEncoding::PemSpkiCommentPrefix,
         PublicEncoding::PemPkcs1,
         PublicEncoding::DerSpki,
         PublicEncoding::JwkJson,
@@ -53,6 +57,7 @@ impl PublicEncoding {
             PublicEncoding::PemSpkiCrlf => "pem-spki-crlf",
             PublicEncoding::PemSpki => "pem-spki",
             PublicEncoding::PemSpkiLeadingNewline => "pem-spki-leading-newline",
+            PublicEncoding::PemSpkiCommentPrefix => "pem-spki-comment-prefix",
             PublicEncoding::PemPkcs1 => "pem-pkcs1",
             PublicEncoding::DerSpki => "der-spki",
             PublicEncoding::JwkJson => "jwk-json",
@@ -78,6 +83,7 @@ impl PublicEncoding {
             PublicEncoding::PemSpkiLeadingNewline => {
                 "SubjectPublicKeyInfo PEM after a leading newline"
             }
+            PublicEncoding::PemSpkiCommentPrefix => "SubjectPublicKeyInfo PEM after a comment line",
             PublicEncoding::PemPkcs1 => "PKCS#1 PEM",
             PublicEncoding::DerSpki => "SubjectPublicKeyInfo DER",
             PublicEncoding::JwkJson => "JWK JSON text",
@@ -101,6 +107,9 @@ impl PublicEncoding {
             PublicEncoding::PemSpki => Some(key.pem_spki()?.into_bytes()),
             PublicEncoding::PemSpkiLeadingNewline => {
                 Some(format!("\n{}", key.pem_spki()?).into_bytes())
+            }
+            PublicEncoding::PemSpkiCommentPrefix => {
+                Some(format!("# public key\n{}", key.pem_spki()?).into_bytes())
             }
             PublicEncoding::PemPkcs1 => Some(key.pem_pkcs1()?.into_bytes()),
             PublicEncoding::DerSpki => key.der_spki(),
