@@ -107,15 +107,6 @@ function candidateKeys (policy, header) {
   return found
 }
 
-// The algorithm to bind a key to: the token's alg when allowlisted, else the
-// JWK's own alg, else the first allowlisted alg of the key's type.
-function bindAlg (policy, header, jwk) {
-  const alg = isPlainObject(header) ? header.alg : undefined
-  if (typeof alg === 'string' && policy.algorithms.includes(alg)) return alg
-  if (typeof jwk.alg === 'string') return jwk.alg
-  return policy.algorithms.find((a) => ALG_KTY[a] === jwk.kty) || policy.algorithms[0]
-}
-
 function reasonFor (err, reasonOf) {
   if (err instanceof Reject) return err.reason
   let reason
@@ -245,7 +236,6 @@ module.exports = {
   ALG_KTY,
   Reject,
   Unsupported,
-  bindAlg,
   candidateKeys,
   checkRequiredPresent,
   checkSupported,

@@ -311,16 +311,6 @@ pub fn validate_jws(token: &str, policy: &Policy) -> Result<Vec<u8>, (Reason, St
     jws_inner(token, policy, Reading::Strict).map(|p| p.payload)
 }
 
-/// [`grounds`] for [`validate_jws`]: `None` when it accepts, else whether a lenient reading the
-/// RFCs allow would accept the JWS.
-pub fn jws_grounds(token: &str, policy: &Policy) -> Option<Grounds> {
-    validate_jws(token, policy).err()?;
-    Some(match jws_inner(token, policy, Reading::Lenient) {
-        Ok(_) => Grounds::Permitted,
-        Err(_) => Grounds::Required,
-    })
-}
-
 fn jws_inner(token: &str, policy: &Policy, reading: Reading) -> Result<Parts, (Reason, String)> {
     let parts = decode_as(token, reading)?;
     let alg = check_header_as(&parts.header, policy, reading)?;

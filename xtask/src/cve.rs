@@ -1,10 +1,10 @@
 //! `cargo xtask cve`: proof that the catalog catches what it claims. For each entry of
 //! `fixtures/cve/*.toml` it runs the vulnerable release and the first fixed one (backend files
-//! `fixtures/backends/NAME@VERSION.toml`, installed by `adapters/setup.sh versions`) over the
-//! cases the entry names and over the whole catalog, and prints one row per CVE: whether the
-//! vulnerable release is flagged (an unsafe or crash finding of the entry's family and attacker
-//! class, on one of its cases) and whether the fixed release is clean on those cases. Exit 1 when
-//! a row fails: an entry whose cases miss its CVE fails the run.
+//! `fixtures/backends/NAME@VERSION.toml`, installed by `adapters/setup.sh versions`) once over the
+//! whole catalog, judges the cases the entry names on those results, and prints one row per CVE:
+//! whether the vulnerable release is flagged (an unsafe or crash finding of the entry's family and
+//! attacker class, on one of its cases) and whether the fixed release is clean on those cases.
+//! Exit 1 when a row fails: an entry whose cases miss its CVE fails the run.
 
 use crate::util::{cargo_bin, cmd, root, run as run_cmd};
 use anyhow::{bail, Context, Result};
@@ -88,6 +88,7 @@ pub fn judge(entry: &Entry, vulnerable: &[Result1], fixed: &[Result1]) -> Row {
         .filter(|r| is_finding(r))
         .map(|r| r.case.clone())
         .collect();
+    fixed_dirty.sort();
     fixed_dirty.dedup();
     Row {
         flagged_by,
@@ -134,15 +135,12 @@ pub fn entries() -> Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// Runs one backend over the default policies (optionally one case glob) and returns its results.
-fn results(backend: &str, case: Option<&str>) -> Result<Vec<Result1>> {
-    let out = root().join(format!(
-        "target/cve/{backend}-{}.json",
-        if case.is_some() { "cases" } else { "catalog" }
-    ));
+/// Runs one backend over the whole catalog under the default policies and returns its results.
+fn results(backend: &str) -> Result<Vec<Result1>> {
+    let out = root().join(format!("target/cve/{backend}.json"));
     std::fs::create_dir_all(out.parent().expect("has a parent"))?;
     let out_s = out.display().to_string();
-    let mut args = vec![
+    let args = [
         "run",
         "-q",
         "-p",
@@ -158,9 +156,6 @@ fn results(backend: &str, case: Option<&str>) -> Result<Vec<Result1>> {
         "--out",
         &out_s,
     ];
-    if let Some(c) = case {
-        args.extend(["--case", c]);
-    }
     run_cmd(cmd(&cargo_bin(), &args))?;
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
     let text = |x: &Value, k: &str| x[k].as_str().unwrap_or("").to_string();
@@ -206,19 +201,17 @@ pub fn run(args: &[String]) -> Result<()> {
         "| CVE | library (profile) | what | vulnerable release flagged (case, class) | fixed release clean | whole catalog, unsafe+crash by class (vulnerable → fixed) |\n|---|---|---|---|---|---|\n",
     );
     let mut failed = Vec::new();
+    // One whole-catalog run per release: the entry's cases are judged on its results.
+    let mut runs: BTreeMap<String, Vec<Result1>> = BTreeMap::new();
     for e in &entries {
-        let mut vulnerable = Vec::new();
-        let mut fixed = Vec::new();
-        for glob in &e.cases {
-            vulnerable.extend(results(&e.vulnerable, Some(glob))?);
-            fixed.extend(results(&e.fixed, Some(glob))?);
+        for b in [&e.vulnerable, &e.fixed] {
+            if !runs.contains_key(b) {
+                runs.insert(b.clone(), results(b)?);
+            }
         }
-        let row = judge(e, &vulnerable, &fixed);
-        let whole = format!(
-            "{} → {}",
-            by_class(&results(&e.vulnerable, None)?),
-            by_class(&results(&e.fixed, None)?)
-        );
+        let (vulnerable, fixed) = (&runs[&e.vulnerable], &runs[&e.fixed]);
+        let row = judge(e, vulnerable, fixed);
+        let whole = format!("{} → {}", by_class(vulnerable), by_class(fixed));
         let flagged = match &row.flagged_by {
             Some(c) => format!("yes: {} by `{c}` ({})", e.vulnerable, e.attacker),
             None => format!(

@@ -273,6 +273,27 @@ pub fn forge_one(
         (None, Some(_)) => None,
         (None, None) => Some(Value::Object(header_map.clone()).to_string()),
     };
+    // The header as sent: after signing, `tamper_header` is merged into it.
+    let tampered_header = match &case.tamper_header {
+        Some(t) => {
+            let mut m = header_map.clone();
+            merge(&mut m, &parse_template_object(t, &ctx, "tamper_header")?);
+            Some(m)
+        }
+        None => None,
+    };
+    // A case whose strict rejection is `algorithm` is written for a header alg outside the
+    // allowlist; where the policy allows that alg (hs-all, es-all, rsa-all) the same token tests
+    // the signature instead, which other cases cover with that reason. Decided before signing.
+    if case.reason == Some(Reason::Algorithm) {
+        let sent = match &tampered_header {
+            Some(m) => Some(Value::Object(m.clone()).to_string()),
+            None => header_text.clone(),
+        };
+        if header_alg_allowed(sent.as_deref(), policy) {
+            return Ok(None);
+        }
+    }
 
     // Claims.
     let mut claims_map = Map::new();
@@ -334,23 +355,8 @@ pub fn forge_one(
 
     let mut h64 = h64;
     let mut p64 = p64;
-    if let Some(t) = &case.tamper_header {
-        merge(
-            &mut header_map,
-            &parse_template_object(t, &ctx, "tamper_header")?,
-        );
-        h64 = b64::encode(Value::Object(header_map.clone()).to_string().as_bytes());
-    }
-    // A case whose strict rejection is `algorithm` is written for a header alg outside the
-    // allowlist; where the policy allows that alg (hs-all, es-all, rsa-all) the same token tests
-    // the signature instead, which other cases cover with that reason.
-    let final_header = match case.tamper_header {
-        Some(_) => Some(Value::Object(header_map.clone()).to_string()),
-        None => header_text,
-    };
-    if case.reason == Some(Reason::Algorithm) && header_alg_allowed(final_header.as_deref(), policy)
-    {
-        return Ok(None);
+    if let Some(m) = tampered_header {
+        h64 = b64::encode(Value::Object(m).to_string().as_bytes());
     }
     if let Some(t) = &case.tamper_claims {
         merge(
