@@ -2,7 +2,8 @@
 //! (`id  expect  outcome(reason)  finding`), no volatile values. `cargo xtask conformance` runs
 //! this test and fails on any difference; `cargo xtask conformance --update` rewrites them. With
 //! `JWT_HARNESS_EXTERNAL` set (`cargo xtask conformance --all`) the external adapters declared in
-//! `fixtures/backends/*.toml` run too; without it their snapshots are left alone.
+//! `fixtures/backends/*.toml` run too; without it their snapshots are left alone. With
+//! `JWT_HARNESS_ONLY=NAME[,NAME…]` only those backends (and the reference) run.
 //!
 //! Beyond the snapshots it asserts what must hold whatever they say: nothing is broken (a broken
 //! result is a fault of an adapter or the harness, never a deviation), nothing failed to forge,
@@ -27,6 +28,16 @@ fn verdicts_match_snapshots() {
         {
             backends.push(Box::new(p));
         }
+    }
+    // `JWT_HARNESS_ONLY=a,b` keeps those backends (and the reference) only: for working on one
+    // adapter without running, or rewriting the snapshots of, all the others.
+    if let Some(only) = std::env::var_os("JWT_HARNESS_ONLY") {
+        let only = only.to_string_lossy().into_owned();
+        let keep: Vec<&str> = only.split(',').map(str::trim).collect();
+        backends.retain(|b| {
+            let name = b.info().name;
+            name == "reference" || keep.contains(&name.as_str())
+        });
     }
     let names: Vec<String> = backends.iter().map(|b| b.info().name).collect();
     let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();

@@ -49,6 +49,10 @@ pub struct Policy {
     pub required_claims: Vec<String>,
     /// The required `typ` header value.
     pub typ: Option<String>,
+    /// Whether the catalog's resource cases (tag `resource-exhaustion`: megabyte tokens, deep
+    /// nesting) run under this policy (`resource_cases`, default true). Of the default policies
+    /// only `hs256` runs them, so each backend meets them once per run.
+    pub resource_cases: bool,
     /// The file it was read from.
     pub source: Option<PathBuf>,
 }
@@ -69,6 +73,7 @@ struct PolicyFile {
     #[serde(default)]
     required_claims: Vec<String>,
     typ: Option<String>,
+    resource_cases: Option<bool>,
     #[serde(default)]
     key: Vec<KeyEntry>,
 }
@@ -205,6 +210,7 @@ impl Policy {
             leeway: file.leeway,
             required_claims: file.required_claims,
             typ: file.typ,
+            resource_cases: file.resource_cases.unwrap_or(true),
             source: None,
         })
     }

@@ -225,7 +225,8 @@ fn run_backend(
         .collect()
 }
 
-/// For pipelined backends: each policy's instances in one contiguous batch per worker thread.
+/// For pipelined backends: each policy's instances in one contiguous batch per worker thread,
+/// then the resource cases one by one under the bounds of [`crate::backend::bound`].
 fn run_batches(
     forged: &Forged,
     prepared: &[(Arc<Policy>, Prepared<'_>)],
@@ -236,6 +237,7 @@ fn run_batches(
     let threads = thread_count();
     let mut outcomes: Vec<Option<Outcome>> = vec![None; forged.instances.len()];
     let mut chunks: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut bounded: Vec<(usize, usize)> = Vec::new();
     for (pi, (policy, validator)) in prepared.iter().enumerate() {
         let mine: Vec<usize> = (0..forged.instances.len())
             .filter(|&i| Arc::ptr_eq(&forged.instances[i].policy, policy))
@@ -254,6 +256,10 @@ fn run_batches(
             }
             continue;
         }
+        let (resource, idx): (Vec<usize>, Vec<usize>) = idx
+            .into_iter()
+            .partition(|&i| forged.instances[i].case.is_resource());
+        bounded.extend(resource.into_iter().map(|i| (pi, i)));
         let per = idx.len().div_ceil(threads).max(1);
         for c in idx.chunks(per) {
             chunks.push((pi, c.to_vec()));
@@ -286,6 +292,23 @@ fn run_batches(
         for (&i, o) in idx.iter().zip(outs) {
             outcomes[i] = Some(o);
         }
+    }
+    let results = parallel_map(&bounded, |&(pi, i)| {
+        let Ok(v) = &prepared[pi].1 else {
+            unreachable!("policies without a validator have no bounded cases")
+        };
+        let inst = &forged.instances[i];
+        let item = BatchItem {
+            id: &inst.id,
+            token: &inst.token,
+            now: inst.now,
+        };
+        let out = guarded(|| v.validate_bounded(&item));
+        progress.validated(1);
+        out.unwrap_or_else(|p| panic_outcome(&p, "while validating a resource case"))
+    });
+    for (&(_, i), o) in bounded.iter().zip(results) {
+        outcomes[i] = Some(o);
     }
     outcomes
 }

@@ -165,6 +165,7 @@ impl VectorSet {
                 leeway: 0,
                 required_claims: Vec::new(),
                 typ: None,
+                resource_cases: false,
                 source: None,
             });
             for t in &g.tests {

@@ -123,3 +123,85 @@ fn a_missing_program_is_broken_not_a_crash() {
     assert!(report.results.iter().all(|r| r.finding == Finding::Broken));
     assert!(report.results[0].detail().contains("cannot start"));
 }
+
+/// The resource cases of the hs256 policy, run against `misbehave.py MODE`.
+fn resource_run(mode: &str, time_bound: Duration) -> Report {
+    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
+    let script = root().join("tests/adapters/misbehave.py");
+    let backend = Process::new(
+        "misbehave",
+        vec![
+            "python3".into(),
+            script.display().to_string(),
+            mode.into(),
+            "-".into(),
+        ],
+        Clock::Request,
+    )
+    .with_resource_time_bound(time_bound);
+    Suite::new(policy)
+        .now(NOW)
+        .cases("encoding/*")
+        .without_deviations()
+        .run(&backend)
+}
+
+fn outcome_of<'r>(report: &'r Report, id: &str) -> &'r jwt_harness::report::ResultRow {
+    report
+        .results
+        .iter()
+        .find(|r| r.instance_id() == id)
+        .unwrap_or_else(|| panic!("no result for {id}"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_memory_bound_catches_an_adapter_that_allocates_far_beyond_the_token() {
+    let report = resource_run("hog", Duration::from_secs(20));
+    // 16 MiB of dots: 480 MiB allocated, none for the control (16 MiB of `a`): over the bound
+    // of 128 MiB beyond the control.
+    let hog = outcome_of(&report, "encoding/only-dots-16mib@hs256");
+    assert_eq!(hog.finding, Finding::Crash, "{}", hog.detail());
+    assert!(
+        hog.detail()
+            .contains("resource bound: resident memory grew by")
+            && hog
+                .detail()
+                .contains("more than for a token of the same length without the attack"),
+        "{}",
+        hog.detail()
+    );
+    // A 1 MiB token without dots costs the hog nothing: the answer stands.
+    let small = outcome_of(&report, "encoding/token-1mib@hs256");
+    assert_eq!(small.finding, Finding::Reason, "{}", small.detail());
+    // The other encoding cases ran pipelined, as usual.
+    assert!(report.results.len() > 50);
+    assert!(report
+        .results
+        .iter()
+        .filter(|r| r.instance_id() != "encoding/only-dots-16mib@hs256")
+        .all(|r| r.finding != Finding::Crash && r.finding != Finding::Broken));
+}
+
+#[test]
+fn a_well_behaved_adapter_stays_within_the_bounds() {
+    let report = resource_run("ok", Duration::from_secs(20));
+    let dots = outcome_of(&report, "encoding/only-dots-16mib@hs256");
+    assert_eq!(dots.finding, Finding::Reason, "{}", dots.detail());
+    assert!(report
+        .results
+        .iter()
+        .all(|r| r.finding != Finding::Crash && r.finding != Finding::Broken));
+}
+
+#[test]
+fn the_time_bound_makes_a_hang_on_a_resource_case_a_crash() {
+    let report = resource_run("sleepy", Duration::from_millis(1500));
+    let dots = outcome_of(&report, "encoding/only-dots-16mib@hs256");
+    assert_eq!(dots.finding, Finding::Crash, "{}", dots.detail());
+    assert!(
+        dots.detail().contains("no answer within 1.5 s"),
+        "{}",
+        dots.detail()
+    );
+}

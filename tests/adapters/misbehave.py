@@ -11,6 +11,10 @@ request whose id equals TARGET, where it does what MODE says:
   huge     prints a 10 MB line
   exit     exits quietly with status 0 before answering
   ok       behaves (the control)
+  hog      on every token of 1 MiB or more with over 1,000 dots, allocates (and touches) 30
+           bytes per token byte before answering: the resource bounds' target (TARGET is
+           ignored); a token as long without dots (the bounds' control) costs nothing
+  sleepy   on every token of 1 MiB or more, sleeps 60 s (TARGET is ignored)
 """
 import json
 import sys
@@ -20,6 +24,13 @@ mode, target = sys.argv[1], sys.argv[2]
 for line in sys.stdin:
     req = json.loads(line)
     rid = req["id"]
+    big = len(req["token"]) >= 1 << 20
+    if mode == "hog" and big and req["token"].count(".") > 1000:
+        hog = bytearray(30 * len(req["token"]))
+        for i in range(0, len(hog), 4096):
+            hog[i] = 1
+    if mode == "sleepy" and big:
+        time.sleep(60)
     if rid == target:
         if mode == "crash":
             sys.stderr.write("misbehave: deliberate crash on %s\n" % rid)

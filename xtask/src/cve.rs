@@ -82,12 +82,19 @@ pub fn judge(entry: &Entry, vulnerable: &[Result1], fixed: &[Result1]) -> Row {
         .filter(named)
         .find(|r| is_finding(r) && r.family == entry.family && r.attacker == entry.attacker)
         .map(|r| r.case.clone());
+    // Clean means judged and passed: a broken, unsupported or skipped result proves nothing.
     let mut fixed_dirty: Vec<String> = fixed
         .iter()
         .filter(named)
-        .filter(|r| is_finding(r))
-        .map(|r| r.case.clone())
+        .filter(|r| !matches!(r.finding.as_str(), "pass" | "reason"))
+        .map(|r| match r.finding.as_str() {
+            "unsafe" | "crash" => r.case.clone(),
+            other => format!("{} ({other})", r.case),
+        })
         .collect();
+    if !fixed.iter().any(|r| named(&r)) {
+        fixed_dirty.push("no result on the named cases".into());
+    }
     fixed_dirty.sort();
     fixed_dirty.dedup();
     Row {
@@ -315,6 +322,21 @@ mod tests {
             row.fixed_dirty,
             vec!["header-injection/crit-unknown-extension"]
         );
+        assert!(!row.ok());
+        // A fixed release that broke on the cases (an install gone wrong) proves nothing.
+        let broken = vec![r(
+            "header-injection/crit-unknown-extension",
+            "broken",
+            "issuer",
+        )];
+        let row = judge(&entry(&["header-injection/crit-*"]), &vulnerable, &broken);
+        assert_eq!(
+            row.fixed_dirty,
+            vec!["header-injection/crit-unknown-extension (broken)"]
+        );
+        assert!(!row.ok());
+        // So does one with no result on them at all.
+        let row = judge(&entry(&["header-injection/crit-*"]), &vulnerable, &[]);
         assert!(!row.ok());
     }
 

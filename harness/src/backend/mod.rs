@@ -10,6 +10,7 @@ use crate::policy::Policy;
 
 #[cfg(feature = "backend-biscuit")]
 pub mod biscuit;
+pub mod bound;
 #[cfg(feature = "backend-compact-jwt")]
 pub mod compact_jwt;
 #[cfg(feature = "backend-frank-jwt")]
@@ -30,6 +31,7 @@ pub mod jwt_simple;
 pub mod jwtk;
 pub mod process;
 pub mod reference;
+pub mod shell;
 
 /// Which clock a backend validates against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +129,14 @@ pub trait Validator: Send + Sync {
             .iter()
             .map(|b| self.validate(b.token, b.now))
             .collect()
+    }
+
+    /// Validates one token of a resource case under the harness's time and memory bounds
+    /// ([`bound`]): what a bound catches is a [`Outcome::Crash`]. The default, for in-process
+    /// backends that share the harness's memory, calls [`Validator::validate`] unmeasured;
+    /// external backends run the case alone in a fresh process and measure it.
+    fn validate_bounded(&self, item: &BatchItem<'_>) -> Outcome {
+        self.validate(item.token, item.now)
     }
 }
 

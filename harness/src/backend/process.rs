@@ -8,6 +8,7 @@
 //! adapter is then restarted and the run goes on with the next case. The tail of the adapter's
 //! standard error is attached to every broken result.
 
+pub use super::shell::split_command;
 use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
 use crate::cases::Reason;
 use crate::deviations::BackendFile;
@@ -32,14 +33,16 @@ const GIVE_UP_AFTER: usize = 5;
 /// An external validator process.
 pub struct Process {
     name: String,
-    command: Vec<String>,
+    pub(super) command: Vec<String>,
     clock: Clock,
-    timeout: Duration,
+    pub(super) timeout: Duration,
+    /// How long a resource case may take ([`super::bound::TIME_BOUND`] unless set).
+    pub(super) resource_time: Duration,
     version: String,
     /// Idle adapter processes, shared by every policy (the policy travels in each request).
     pool: Mutex<Vec<Running>>,
     /// The directory the command runs in; `None`: where the run was started.
-    dir: Option<std::path::PathBuf>,
+    pub(super) dir: Option<std::path::PathBuf>,
 }
 
 impl Drop for Process {
@@ -59,6 +62,7 @@ impl Process {
             command,
             clock,
             timeout: Duration::from_secs(5),
+            resource_time: super::bound::TIME_BOUND,
             version: "external".into(),
             pool: Mutex::new(Vec::new()),
             dir: None,
@@ -74,6 +78,13 @@ impl Process {
     /// Sets the per-case timeout (default 5 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Process {
         self.timeout = timeout;
+        self
+    }
+
+    /// Sets how long a resource case may take before it is a `crash` (default
+    /// [`super::bound::TIME_BOUND`]).
+    pub fn with_resource_time_bound(mut self, bound: Duration) -> Process {
+        self.resource_time = bound;
         self
     }
 
@@ -127,85 +138,26 @@ impl Process {
     }
 }
 
-/// Splits a command line like a POSIX shell would (quotes and backslashes; no expansions).
-pub fn split_command(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed ' in {line:?}")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c)
-                            }
-                            None => return Err(format!("unclosed \" in {line:?}")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(format!("unclosed \" in {line:?}")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                if let Some(c) = chars.next() {
-                    word.push(c);
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    if words.is_empty() {
-        return Err("empty command".into());
-    }
-    Ok(words)
-}
-
-enum Line {
+/// What the stdout reader hands over: a line, a line over [`MAX_LINE`], or the end.
+pub(super) enum Line {
     Text(Vec<u8>),
     TooLong(usize),
     Eof,
 }
 
 /// One running adapter.
-struct Running {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<Line>,
+pub(super) struct Running {
+    pub(super) child: Child,
+    pub(super) stdin: Option<ChildStdin>,
+    pub(super) lines: Receiver<Line>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
 }
 
 impl Running {
-    fn start(command: &[String], dir: Option<&std::path::Path>) -> Result<Running, String> {
+    pub(super) fn start(
+        command: &[String],
+        dir: Option<&std::path::Path>,
+    ) -> Result<Running, String> {
         let mut cmd = Command::new(&command[0]);
         if let Some(d) = dir {
             cmd.current_dir(d);
@@ -246,7 +198,7 @@ impl Running {
         })
     }
 
-    fn stderr_tail(&self) -> String {
+    pub(super) fn stderr_tail(&self) -> String {
         // Give the stderr reader a moment to catch up with a process that just died.
         std::thread::sleep(Duration::from_millis(20));
         let t = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
@@ -261,7 +213,7 @@ impl Running {
         }
     }
 
-    fn exit_status(&mut self) -> String {
+    pub(super) fn exit_status(&mut self) -> String {
         for _ in 0..20 {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status.to_string();
@@ -271,13 +223,13 @@ impl Running {
         "still running".into()
     }
 
-    fn kill(mut self) {
+    pub(super) fn kill(mut self) {
         drop(self.stdin.take());
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
-    fn finish(mut self) {
+    pub(super) fn finish(mut self) {
         // Closing standard input tells a well-behaved adapter to exit.
         drop(self.stdin.take());
         for _ in 0..100 {
@@ -329,7 +281,7 @@ fn read_lines(stdout: impl Read, tx: mpsc::Sender<Line>) {
 }
 
 /// Parses one response line.
-fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
+pub(super) fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
     let v: Value = serde_json::from_slice(line).map_err(|e| {
         let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
         format!("response is not JSON ({e}): {shown:?}")
@@ -364,13 +316,14 @@ fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
     }
 }
 
-struct Prepared<'a> {
-    backend: &'a Process,
+/// A process backend prepared for one policy.
+pub(super) struct Prepared<'a> {
+    pub(super) backend: &'a Process,
     policy: Value,
 }
 
 impl Prepared<'_> {
-    fn request_line(&self, r: &BatchItem<'_>) -> Vec<u8> {
+    pub(super) fn request_line(&self, r: &BatchItem<'_>) -> Vec<u8> {
         let mut line = serde_json::to_vec(&json!({
             "id": r.id, "token": r.token, "now": r.now, "policy": self.policy,
         }))
@@ -480,6 +433,10 @@ impl Validator for Prepared<'_> {
     fn validate_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
         self.run_batch(batch)
     }
+
+    fn validate_bounded(&self, item: &BatchItem<'_>) -> Outcome {
+        super::bound::run_bounded(self, item)
+    }
 }
 
 impl Backend for Process {
@@ -506,16 +463,6 @@ impl Backend for Process {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_like_a_shell() {
-        assert_eq!(
-            split_command(r#"python3 "my adapter.py" --x='a b' c\ d"#).unwrap(),
-            vec!["python3", "my adapter.py", "--x=a b", "c d"]
-        );
-        assert!(split_command("  ").is_err());
-        assert!(split_command("a 'b").is_err());
-    }
 
     #[test]
     fn parses_responses_strictly() {

@@ -170,5 +170,5 @@ mod recipe;
 pub use load::{load_catalog, load_dir, parse_family, Catalog};
 pub use ops::{AlterOp, ClaimCheck, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 pub use recipe::{
-    severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, ALL_REASONS,
+    severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, ALL_REASONS, RESOURCE_TAG,
 };

@@ -240,6 +240,9 @@ pub struct Requires {
     pub min_leeway: Option<u64>,
 }
 
+/// The tag that makes a case a resource case ([`Case::is_resource`]).
+pub const RESOURCE_TAG: &str = "resource-exhaustion";
+
 /// One case of the catalog, as written in its file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -335,5 +338,12 @@ impl Case {
     /// holder of a valid token has (`accept` cases), `holder`.
     pub fn attacker_or_holder(&self) -> Attacker {
         self.attacker.unwrap_or(Attacker::Holder)
+    }
+
+    /// A resource case (tag `resource-exhaustion`): built to exhaust a parser, it applies only to
+    /// policies with `resource_cases` and runs alone, in a fresh adapter process, under the
+    /// time and memory bounds of [`crate::backend::bound`].
+    pub fn is_resource(&self) -> bool {
+        self.tags.iter().any(|t| t == RESOURCE_TAG)
     }
 }

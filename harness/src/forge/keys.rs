@@ -84,6 +84,9 @@ pub(super) fn applies(case: &Case, policy: &Policy, sign_alg: Alg) -> bool {
     if case.expect == Expect::Accept && !policy.algorithms.contains(&sign_alg) {
         return false;
     }
+    if case.is_resource() && !policy.resource_cases {
+        return false;
+    }
     let r = &case.requires;
     let fitting = policy.keys_for(sign_alg).len();
     if let Some(n) = r.keys_for_alg {
