@@ -2,16 +2,20 @@
 # Sets up every external validator adapter under target/adapters/ (idempotent).
 #
 #   bash adapters/setup.sh            # everything
-#   bash adapters/setup.sh python go  # some of: python node go c versions
+#   bash adapters/setup.sh python go  # some of: python node go gomod java c versions
 #
 # - python: venv target/adapters/venv + pip install -r adapters/python/requirements.txt
 # - node:   npm ci in adapters/node (node_modules stays there: Node resolves
 #           modules next to the scripts)
 # - go:     target/adapters/bin/golang-jwt (GOPATH mode, offline, Debian's golang-jwt v4)
+# - gomod:  target/adapters/bin/{golang-jwt-v5,go-jose,jwx} (Go module from the module proxy,
+#           adapters/go/mod/setup.sh)
+# - java:   target/adapters/java/*.jar (Maven project, adapters/java/setup.sh)
 # - c:      target/adapters/bin/libjwt (libjwt 1.10.2 + jansson + OpenSSL)
 # - versions: the pinned releases of adapters/versions.txt (fixtures/cve/), each under
-#           target/adapters/versions/DIR: a venv, an npm prefix, or a Rust adapter built
-#           against a pinned crate (not part of the default set: `cargo xtask cve` asks)
+#           target/adapters/versions/DIR: a venv, an npm prefix, a Rust adapter built
+#           against a pinned crate, or the Go adapter built against a pinned golang-jwt
+#           module (not part of the default set: `cargo xtask cve` asks)
 # Debian packages are installed only when missing (dpkg -s), with one
 # `apt-get update` first, and only then.  Steps whose inputs did not change
 # since the last run are skipped (stamp files next to their outputs).
@@ -24,7 +28,7 @@ mkdir -p "$OUT/bin"
 
 log() { printf '[adapters/setup] %s\n' "$*" >&2; }
 
-if [ "$#" -eq 0 ]; then set -- python node go c; fi
+if [ "$#" -eq 0 ]; then set -- python node go gomod c; fi
 
 apt_updated=0
 ensure_debs() {
@@ -85,6 +89,12 @@ setup_node() {
     echo "$want" > "$dir/node_modules/.setup.sha256"
 }
 
+# The Go toolchain: /usr/local/go (1.26, the machine's) before Debian's golang-go (1.19), which
+# shadows it when /usr/bin comes first on PATH.
+go_bin() {
+    if [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; else command -v go; fi
+}
+
 setup_go() {
     ensure_debs golang-go golang-github-golang-jwt-jwt-dev
     local bin="$OUT/bin/golang-jwt" want
@@ -97,7 +107,7 @@ setup_go() {
     (
         cd adapters/go
         GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE="$ROOT/$OUT/go-cache" \
-            go build -o "$ROOT/$bin" .
+            "$(go_bin)" build -o "$ROOT/$bin" .
     ) >&2
     echo "$want" > "$bin.sha256"
 }
@@ -124,6 +134,8 @@ setup_versions() {
         want="$(printf '%s %s %s' "$kind" "$spec" "$crypto" | sha256sum | cut -d' ' -f1)"
         if [ "$kind" = rust ]; then
             want="$(stamp_of "$spec/Cargo.toml" adapters/rust/jsonwebtoken/main.rs)"
+        elif [ "$kind" = go ]; then
+            want="$(stamp_of "$spec/go.mod" "$spec/go.sum" adapters/go/main.go)"
         fi
         if [ "$(cat "$out/.setup.sha256" 2>/dev/null)" = "$want" ]; then
             log "versions: $dir up to date"
@@ -149,7 +161,22 @@ setup_versions() {
                     --target-dir "$OUT/versions/rust-target/$dir" >&2
                 cp "$OUT/versions/rust-target/$dir/release/jsonwebtoken-adapter" "$out/adapter"
                 ;;
-            *) log "versions: unknown kind $kind (python, node, rust)"; exit 2 ;;
+            go)
+                # The golang-jwt v4 adapter in module mode against a pinned golang-jwt/jwt/v4
+                # from the Go module proxy: SPEC holds go.mod and go.sum; main.go is copied beside
+                # them with the module's import path (Debian's GOPATH path has no /v4).
+                log "versions: go build $dir against $spec/go.mod"
+                mkdir -p "$out/src"
+                cp "$spec/go.mod" "$spec/go.sum" "$out/src/"
+                sed 's#jwt "github.com/golang-jwt/jwt"#jwt "github.com/golang-jwt/jwt/v4"#' \
+                    adapters/go/main.go > "$out/src/main.go"
+                (
+                    cd "$out/src"
+                    GOFLAGS=-mod=readonly GOMODCACHE="$ROOT/$OUT/go-modcache" \
+                        GOCACHE="$ROOT/$OUT/go-cache" "$(go_bin)" build -o ../adapter .
+                ) >&2
+                ;;
+            *) log "versions: unknown kind $kind (python, node, rust, go)"; exit 2 ;;
         esac
         echo "$want" > "$out/.setup.sha256"
     done < adapters/versions.txt
@@ -160,9 +187,11 @@ for part in "$@"; do
         python) setup_python ;;
         node) setup_node ;;
         go) setup_go ;;
+        gomod) bash adapters/go/mod/setup.sh ;;
+        java) bash adapters/java/setup.sh ;;
         c) setup_c ;;
         versions) setup_versions ;;
-        *) log "unknown part: $part (python node go c versions)"; exit 2 ;;
+        *) log "unknown part: $part (python node go gomod java c versions)"; exit 2 ;;
     esac
 done
 log "done: $*"

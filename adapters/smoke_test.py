@@ -39,6 +39,9 @@ ADAPTERS = {
     "jsonwebtoken": (["node", "adapters/node/jsonwebtoken_adapter.js"], "request"),
     "fast-jwt": (["node", "adapters/node/fast_jwt_adapter.js"], "request"),
     "golang-jwt": (["target/adapters/bin/golang-jwt"], "request"),
+    "golang-jwt-v5": (["target/adapters/bin/golang-jwt-v5"], "request"),
+    "go-jose": (["target/adapters/bin/go-jose"], "request"),
+    "jwx": (["target/adapters/bin/jwx"], "request"),
     "libjwt": (["target/adapters/bin/libjwt"], "request"),
 }
 
@@ -62,6 +65,11 @@ KNOWN = {
     },
     "jsonwebtoken": {"header/crit-unknown": "accept"},
     "golang-jwt": {"header/crit-unknown": "accept"},
+    # golang-jwt v5 implements no crit; go-jose refuses a token without kid even with one key
+    # (jwk.go); jwx ignores crit on the key-set path and takes numeric strings as dates.
+    "golang-jwt-v5": {"header/crit-unknown": "accept"},
+    "go-jose": {"valid/rs256-no-kid": "reject"},
+    "jwx": {"header/crit-unknown": "accept", "time/exp-string": "accept"},
     # jwt_verify_head refuses every typ but JWT, so a policy requiring at+jwt is unsupported.
     "libjwt": {"header/crit-unknown": "accept", "header/typ-required": "unsupported"},
 }
