@@ -28,7 +28,7 @@ mkdir -p "$OUT/bin"
 
 log() { printf '[adapters/setup] %s\n' "$*" >&2; }
 
-if [ "$#" -eq 0 ]; then set -- python node go gomod c; fi
+if [ "$#" -eq 0 ]; then set -- python node go gomod java c; fi
 
 apt_updated=0
 ensure_debs() {

@@ -43,6 +43,11 @@ ADAPTERS = {
     "go-jose": (["target/adapters/bin/go-jose"], "request"),
     "jwx": (["target/adapters/bin/jwx"], "request"),
     "libjwt": (["target/adapters/bin/libjwt"], "request"),
+    **{
+        name: (["java", "-XX:+UseSerialGC", "-Xms32m", "-Xmn16m", "-jar",
+                "target/adapters/java/jwt-harness-adapters.jar", name], "request")
+        for name in ("nimbus", "jjwt", "java-jwt", "jose4j")
+    },
 }
 
 TIMEOUT = 60
@@ -70,6 +75,9 @@ KNOWN = {
     "golang-jwt-v5": {"header/crit-unknown": "accept"},
     "go-jose": {"valid/rs256-no-kid": "reject"},
     "jwx": {"header/crit-unknown": "accept", "time/exp-string": "accept"},
+    # jjwt's JwtDateConverter takes numeric strings as dates; java-jwt implements no crit.
+    "jjwt": {"time/exp-string": "accept"},
+    "java-jwt": {"header/crit-unknown": "accept"},
     # jwt_verify_head refuses every typ but JWT, so a policy requiring at+jwt is unsupported.
     "libjwt": {"header/crit-unknown": "accept", "header/typ-required": "unsupported"},
 }
