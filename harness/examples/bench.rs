@@ -287,6 +287,7 @@ fn protocol(instances: &[jwt_harness::forge::Instance], policies: &[Arc<Policy>]
                 id: &i.id,
                 token: &i.token,
                 now: i.now,
+                transport: None,
             })
             .collect();
         answered += v.validate_batch(&items).len();

@@ -143,6 +143,25 @@ pub struct BackendFile {
     /// Whether `--backend all` and the conformance snapshots include it (default: yes). The
     /// pinned releases `fixtures/cve/` names say no: they are run by `cargo xtask cve`.
     pub in_matrix: Option<bool>,
+    /// An HTTP target instead of a `command`: its URL, with `{port}` for the port the harness
+    /// picks (`http://127.0.0.1:{port}/`).
+    pub target: Option<String>,
+    /// The command that starts the target (run to completion; `{port}`, `{jwks_port}`,
+    /// `{upstream_port}` filled in), from the project root.
+    #[serde(default)]
+    pub start: Vec<String>,
+    /// The command that stops it.
+    #[serde(default)]
+    pub stop: Vec<String>,
+    /// The policies the target's configuration enforces (its cases run under these only).
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// The target's HTTP method (default GET).
+    pub method: Option<String>,
+    /// The statuses that mean accepted (default `200-299`).
+    pub accept_status: Option<String>,
+    /// The statuses that mean rejected (default `401,403`).
+    pub reject_status: Option<String>,
 }
 
 /// How an adapter configures its library.

@@ -43,6 +43,7 @@ pub mod fuzzing;
 pub mod isolate;
 pub mod jose;
 pub mod judge;
+pub mod jwks;
 pub mod keygen;
 pub mod oracle;
 pub mod par;
@@ -51,6 +52,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod suite;
+pub mod target;
 pub mod vectors;
 
 pub use error::{Error, Result};

@@ -53,6 +53,10 @@ pub struct Policy {
     /// nesting) run under this policy (`resource_cases`, default true). Of the default policies
     /// only `hs256` runs them, so each backend meets them once per run.
     pub resource_cases: bool,
+    /// Where an HTTP target may take the token from (`token_locations`): `header` (the default,
+    /// `Authorization: Bearer`), `query` and `body` (RFC 6750 §2.3 and §2.2). A target that
+    /// accepts a token from an undeclared place is a finding (family `transport`).
+    pub token_locations: Vec<String>,
     /// The file it was read from.
     pub source: Option<PathBuf>,
 }
@@ -74,6 +78,7 @@ struct PolicyFile {
     required_claims: Vec<String>,
     typ: Option<String>,
     resource_cases: Option<bool>,
+    token_locations: Option<Vec<String>>,
     #[serde(default)]
     key: Vec<KeyEntry>,
 }
@@ -211,6 +216,9 @@ impl Policy {
             required_claims: file.required_claims,
             typ: file.typ,
             resource_cases: file.resource_cases.unwrap_or(true),
+            token_locations: file
+                .token_locations
+                .unwrap_or_else(|| vec!["header".to_string()]),
             source: None,
         })
     }

@@ -160,7 +160,23 @@ fn run_backend(
             prepared.push((inst.policy.clone(), v));
         }
     }
-    let skipped = |inst: &Instance| inst.case.fixed_clock && info.clock == Clock::System;
+    let fixed = entry.backend.policies();
+    let excluded = |inst: &Instance| {
+        fixed
+            .as_ref()
+            .is_some_and(|p| !p.contains(&inst.policy.name))
+    };
+    let http = entry.backend.speaks_http();
+    let skip_reason = |inst: &Instance| -> Option<&'static str> {
+        if inst.case.transport.is_some() && !http {
+            Some("a transport case: only HTTP targets run it")
+        } else if inst.case.fixed_clock && info.clock == Clock::System {
+            Some("needs a fixed clock; the backend reads the system clock")
+        } else {
+            None
+        }
+    };
+    let skipped = |inst: &Instance| excluded(inst) || skip_reason(inst).is_some();
     // A policy feature the library cannot express: the case is unsupported, not run.
     let inexpressible = |inst: &Instance| -> Option<Outcome> {
         let why = entry.file.no_leeway.as_ref()?;
@@ -191,19 +207,29 @@ fn run_backend(
             })
         })
     };
+    // Fetches of attacker URLs, by the tag of the case that named them.
+    let fetched: std::collections::HashMap<String, String> = entry
+        .backend
+        .take_fetches()
+        .into_iter()
+        .map(|f| (f.tag, f.path))
+        .collect();
     forged
         .instances
         .iter()
         .zip(outcomes)
+        .filter(|(inst, _)| !excluded(inst))
         .map(|(inst, outcome)| {
             let (finding, outcome) = match outcome {
                 None => (
                     Finding::Skipped,
-                    Outcome::Unsupported(
-                        "needs a fixed clock; the backend reads the system clock".into(),
-                    ),
+                    Outcome::Unsupported(skip_reason(inst).unwrap_or("not run").into()),
                 ),
                 Some(o) => (judge::judge(inst.expect(), inst.reason(), &o), o),
+            };
+            let (finding, outcome) = match fetched.get(&crate::jwks::attacker_tag(&inst.id)) {
+                None => (finding, outcome),
+                Some(path) => (Finding::Unsafe, fetched_outcome(outcome, path)),
             };
             // What only a check the library documents it lacks would reject is not unsafe.
             let finding = match finding {
@@ -275,6 +301,7 @@ fn run_batches(
                 id: &forged.instances[i].id,
                 token: &forged.instances[i].token,
                 now: forged.instances[i].now,
+                transport: forged.instances[i].case.transport.as_ref(),
             })
             .collect();
         let out = guarded(|| v.validate_batch(&items));
@@ -302,6 +329,7 @@ fn run_batches(
             id: &inst.id,
             token: &inst.token,
             now: inst.now,
+            transport: inst.case.transport.as_ref(),
         };
         let out = guarded(|| v.validate_bounded(&item));
         progress.validated(1);
@@ -311,6 +339,26 @@ fn run_batches(
         outcomes[i] = Some(o);
     }
     outcomes
+}
+
+/// The outcome of a case whose attacker URL the target fetched: the verdict stays, its detail
+/// says what was fetched (the finding becomes `unsafe` whatever the verdict).
+fn fetched_outcome(outcome: crate::backend::Outcome, path: &str) -> crate::backend::Outcome {
+    use crate::backend::Outcome;
+    let note = format!(
+        "fetched {path}, a URL the token named: the target lets anyone choose where it sends \
+         requests and which keys it loads (RFC 8725 §3.10)"
+    );
+    match outcome {
+        Outcome::Reject { reason, detail } => Outcome::Reject {
+            reason,
+            detail: format!("{note}; then rejected: {detail}"),
+        },
+        Outcome::Accept => Outcome::Accept,
+        Outcome::Unsupported(d) => Outcome::Unsupported(format!("{note}; {d}")),
+        Outcome::Crash(d) => Outcome::Crash(format!("{note}; {d}")),
+        Outcome::Broken(d) => Outcome::Broken(format!("{note}; {d}")),
+    }
 }
 
 fn known_deviation(file: &BackendFile, inst: &Instance, finding: Finding) -> Option<String> {

@@ -50,6 +50,8 @@ pub struct Suite {
     progress: bool,
     cache: Cache,
     last_cache: Mutex<CacheStatus>,
+    /// Backend files from outside the fixtures (`--known FILE`), by backend name.
+    known: Vec<(String, BackendFile)>,
 }
 
 impl Suite {
@@ -65,6 +67,7 @@ impl Suite {
             progress: false,
             cache: Cache::Auto,
             last_cache: Mutex::new(CacheStatus::Off),
+            known: Vec::new(),
         }
     }
 
@@ -235,17 +238,18 @@ impl Suite {
     /// Forges the catalog over the policies at a clock (through the cache when the clock is the
     /// suite's fixed one).
     pub fn forge_at(&self, now: u64) -> Result<Forged> {
-        Ok(self.forge_with(&self.inputs()?, now))
+        Ok(self.forge_with(&self.inputs()?, now, true))
     }
 
-    fn forge_with(&self, inputs: &Inputs, now: u64) -> Forged {
+    fn forge_with(&self, inputs: &Inputs, now: u64, transport: bool) -> Forged {
         let Inputs {
             catalog,
             policies,
             attackers,
         } = inputs;
         let filter = |c: &Case| {
-            (self.families.is_empty() || self.families.contains(&c.family))
+            (transport || c.transport.is_none())
+                && (self.families.is_empty() || self.families.contains(&c.family))
                 && self.case_glob.as_deref().is_none_or(|g| glob(g, &c.id))
         };
         let plan = forge::plan(catalog, policies, attackers, &filter);
@@ -263,6 +267,13 @@ impl Suite {
         forge::assemble(&plan, signed, now)
     }
 
+    /// Explains `backend`'s deviations with `file` (a backend file kept outside the harness's
+    /// tree, e.g. a team's own `--known` file for its gateway), in addition to the fixtures'.
+    pub fn known(mut self, backend: &str, file: BackendFile) -> Suite {
+        self.known.push((backend.to_string(), file));
+        self
+    }
+
     /// Runs one backend. Configuration errors (a broken catalog or key file) panic with the
     /// message: in `cargo test` that is the useful thing to do.
     pub fn run(&self, backend: &dyn Backend) -> Report {
@@ -276,11 +287,16 @@ impl Suite {
         let inputs = self.inputs()?;
         let mut entries = Vec::new();
         for b in backends {
-            let file = if self.deviations {
-                self.fixtures.backend_file(&b.info().name)?
+            let name = b.info().name;
+            let mut file = if self.deviations {
+                self.fixtures.backend_file(&name)?
             } else {
                 BackendFile::default()
             };
+            for (_, extra) in self.known.iter().filter(|(n, _)| *n == name) {
+                file.deviations.extend(extra.deviations.iter().cloned());
+                file.unchecked.extend(extra.unchecked.iter().cloned());
+            }
             entries.push(run::Entry { backend: *b, file });
         }
         let bar = if self.progress {
@@ -292,7 +308,9 @@ impl Suite {
             Some(b) => b,
             None => &(),
         };
-        let tokens = |now| self.forge_with(&inputs, now);
+        // The transport cases shape the HTTP request, not the token: forged only for targets.
+        let transport = backends.iter().any(|b| b.speaks_http());
+        let tokens = |now| self.forge_with(&inputs, now, transport);
         Ok(run::run(&tokens, &entries, &self.config, progress))
     }
 }

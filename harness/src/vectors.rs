@@ -166,6 +166,7 @@ impl VectorSet {
                 required_claims: Vec::new(),
                 typ: None,
                 resource_cases: false,
+                token_locations: vec!["header".to_string()],
                 source: None,
             });
             for t in &g.tests {

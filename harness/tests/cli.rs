@@ -233,7 +233,7 @@ fn fail_on_controls_the_exit_code() {
 
 #[test]
 fn every_subcommand_help_ends_with_examples() {
-    for sub in ["run", "cases", "verify", "explain"] {
+    for sub in ["run", "cases", "verify", "explain", "serve-jwks"] {
         let out = harness(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0));
         let help = text(&out.stdout);

@@ -27,6 +27,7 @@ pub fn run(_args: &[String]) -> Result<()> {
     crate::package::run_task(&[])?;
     crate::conformance::run(&["--all".to_string()])?;
     crate::cve::run(&[])?;
+    crate::gateways::run(&[])?;
     let check = ["--check".to_string()];
     crate::matrix::run(&check)?;
     crate::catalog::run(&check)?;

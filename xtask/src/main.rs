@@ -7,6 +7,7 @@ mod conformance;
 mod cve;
 mod findings;
 mod fuzz;
+mod gateways;
 mod matrix;
 mod package;
 mod snapshots;
@@ -30,7 +31,8 @@ tasks:
   bench                    throughput figures (release build)
   package                  cargo package the library and test examples/custom-validator against it
   fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
-  gen-fixtures             regenerate the test-only keys in fixtures/keys";
+  gen-fixtures             regenerate the test-only keys in fixtures/keys
+  gateways [--update] [NAME…]  real gateways (gateways/) as HTTP targets against tests/gateways/ baselines";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("catalog") => catalog::run(rest),
         Some("findings") => findings::run(rest),
         Some("cve") => cve::run(rest),
+        Some("gateways") => gateways::run(rest),
         Some("package") => package::run_task(rest),
         Some("gen-fixtures") => {
             util::cargo(&["run", "-q", "-p", "jwt-harness", "--", "gen-fixtures"])

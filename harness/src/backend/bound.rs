@@ -175,6 +175,7 @@ pub(super) fn run_bounded(prepared: &Prepared<'_>, item: &BatchItem<'_>) -> Outc
             id: "control",
             token: &filler,
             now: item.now,
+            transport: None,
         },
     );
     let Some(base) = control.grown else {
@@ -233,6 +234,7 @@ fn measure(prepared: &Prepared<'_>, running: &mut Running, item: &BatchItem<'_>)
         id: "warm-up",
         token: "a.b",
         now: item.now,
+        transport: None,
     };
     let Some(w) = send(running, prepared.request_line(&warm)) else {
         return unmeasured(Outcome::Broken("no stdin pipe".into()));

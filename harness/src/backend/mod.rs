@@ -15,6 +15,7 @@ pub mod bound;
 pub mod compact_jwt;
 #[cfg(feature = "backend-frank-jwt")]
 pub mod frank_jwt;
+pub mod http;
 #[cfg(feature = "backend-josekit")]
 pub mod josekit;
 #[cfg(feature = "backend-jsonwebtoken")]
@@ -32,6 +33,7 @@ pub mod jwtk;
 pub mod process;
 pub mod reference;
 pub mod shell;
+pub mod status;
 
 /// Which clock a backend validates against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,8 @@ pub struct BatchItem<'a> {
     pub token: &'a str,
     /// The clock.
     pub now: u64,
+    /// How an HTTP target receives the token (family `transport`); `None` for every other case.
+    pub transport: Option<&'a crate::cases::Transport>,
 }
 
 /// A validator built for one policy.
@@ -148,6 +152,26 @@ pub trait Backend: Send + Sync {
     /// Builds a validator for a policy. `Err` means the backend cannot express the policy at all:
     /// every case under it becomes `unsupported` with that message.
     fn prepare(&self, policy: &Policy) -> Result<Box<dyn Validator + '_>, String>;
+
+    /// Whether this backend is an HTTP target (a service or gateway reached over HTTP): only
+    /// targets run the `transport` cases, which shape the request rather than the token.
+    fn speaks_http(&self) -> bool {
+        false
+    }
+
+    /// For HTTP targets with the harness's JWKS server: the attacker paths (`/attacker/TAG/…`)
+    /// fetched since the last call, after waiting for late fetches. The runner makes each case
+    /// whose tag was fetched an unsafe finding ([`crate::jwks`]).
+    fn take_fetches(&self) -> Vec<crate::jwks::Fetch> {
+        Vec::new()
+    }
+
+    /// The policies this backend enforces, when it is fixed to some (a gateway is configured
+    /// for one policy); `None`: any policy, sent with each request or prepared per policy. Cases
+    /// under other policies are not run against it and get no result.
+    fn policies(&self) -> Option<Vec<String>> {
+        None
+    }
 
     /// Whether the runner should hand this backend whole batches (one per worker thread)
     /// instead of single tokens: true for external processes, which pipeline.

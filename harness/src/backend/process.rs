@@ -424,6 +424,7 @@ impl Validator for Prepared<'_> {
             id: "single",
             token,
             now,
+            transport: None,
         };
         self.run_batch(std::slice::from_ref(&item))
             .pop()

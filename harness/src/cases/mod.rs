@@ -52,6 +52,12 @@
 //! typ = true                  # the policy requires an explicit typ
 //! retired_key = true          # the policy names a retired (rotated-out) key
 //! min_leeway = 2              # the policy's leeway is at least this many seconds
+//! not_token_location = "query"  # the policy does not declare this token location
+//!
+//! [case.transport]            # HTTP targets only: how the request carries the token
+//! authorization = ["bearer ${token}"]  # Authorization header values, one header each
+//! query = "access_token"      # the token in this query parameter
+//! form = "access_token"       # the token in a form-encoded POST body
 //! ```
 //!
 //! ## Attacker and impact
@@ -135,8 +141,10 @@
 //! (the signing key's), `policy_kid` (the first trusted key's for the signing alg), `iss`, `aud`,
 //! `typ` (the policy's typ, else `JWT`) (raw text, write the quotes yourself: `"${iss}/"`); `attacker_jwk` (the attacker
 //! public JWK of the signing key type as a JSON object); `attacker_x5c` (a JSON array holding the
-//! attacker's self-signed certificate); `repeat(TEXT,N)` (TEXT N times; TEXT may not contain
-//! `,` or `)`). `$$` is a literal `$`.
+//! attacker's self-signed certificate); `attacker_url` (`http://127.0.0.1:8089/attacker/TAG`, TAG
+//! naming the case instance: the JWKS server's attacker paths, see [`crate::jwks`]) and
+//! `attacker_tag` (TAG alone); `repeat(TEXT,N)` (TEXT N times; TEXT may not contain `,` or
+//! `)`). `$$` is a literal `$`.
 //!
 //! ## signature: operations on the signature bytes
 //!
@@ -170,5 +178,6 @@ mod recipe;
 pub use load::{load_catalog, load_dir, parse_family, Catalog};
 pub use ops::{AlterOp, ClaimCheck, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 pub use recipe::{
-    severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, ALL_REASONS, RESOURCE_TAG,
+    severity, Attacker, Case, Expect, Impact, Reason, Requires, Severity, Transport, ALL_REASONS,
+    RESOURCE_TAG,
 };

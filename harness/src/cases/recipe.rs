@@ -238,6 +238,43 @@ pub struct Requires {
     pub retired_key: Option<bool>,
     /// The policy's leeway is at least this.
     pub min_leeway: Option<u64>,
+    /// The policy does not declare this token location (`header`, `query`, `body`).
+    pub not_token_location: Option<String>,
+}
+
+/// How an HTTP target receives a case's token (family `transport`, `[case.transport]`): instead
+/// of one `Authorization: Bearer TOKEN` header. In every string `${token}` is the case's token,
+/// `${token_urlencoded}` the token with its dots percent-encoded, and `${unsigned}` the same
+/// header and claims under `alg: none` with no signature. Only HTTP targets run these cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transport {
+    /// The Authorization header values, one header each, in order (none: no header).
+    #[serde(default)]
+    pub authorization: Vec<String>,
+    /// The token also (or only) in this query parameter (RFC 6750 §2.3).
+    pub query: Option<String>,
+    /// The token in a form-encoded POST body under this name (RFC 6750 §2.2).
+    pub form: Option<String>,
+}
+
+impl Transport {
+    /// The strings with `${token}`, `${token_urlencoded}` and `${unsigned}` expanded.
+    pub fn expand(text: &str, token: &str) -> String {
+        if !text.contains("${") {
+            return text.to_string();
+        }
+        let unsigned = || {
+            let mut parts = token.splitn(3, '.');
+            let payload = parts.nth(1).unwrap_or("");
+            format!("eyJhbGciOiJub25lIn0.{payload}.")
+        };
+        let mut out = text.replace("${token_urlencoded}", &token.replace('.', "%2E"));
+        if out.contains("${unsigned}") {
+            out = out.replace("${unsigned}", &unsigned());
+        }
+        out.replace("${token}", token)
+    }
 }
 
 /// The tag that makes a case a resource case ([`Case::is_resource`]).
@@ -323,6 +360,8 @@ pub struct Case {
     pub alter: Vec<AlterOp>,
     /// A variant of the policy's key set.
     pub trust: Option<Trust>,
+    /// How an HTTP target receives the token (family `transport` only).
+    pub transport: Option<Transport>,
     /// Applicability.
     #[serde(default)]
     pub requires: Requires,

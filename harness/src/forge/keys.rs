@@ -7,6 +7,24 @@ use crate::jose::{Alg, Jwk, Jwks, KeyType};
 use crate::policy::Policy;
 use serde_json::Value;
 
+/// The port the catalog's attacker URLs name (`${attacker_url}`), and the JWKS server's default
+/// ([`crate::jwks`]).
+pub const DEFAULT_PORT: u16 = 8089;
+/// The tag of a case instance in attacker URLs: 12 hex digits of its id's SHA-256.
+pub fn attacker_tag(instance_id: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(instance_id.as_bytes());
+    d[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The attacker base URL of a case instance: `http://127.0.0.1:8089/attacker/TAG`.
+pub fn attacker_url(instance_id: &str) -> String {
+    format!(
+        "http://127.0.0.1:{DEFAULT_PORT}/attacker/{}",
+        attacker_tag(instance_id)
+    )
+}
+
 /// The built-in attacker keys: test-only keys that no policy trusts.
 #[derive(Debug, Clone, Default)]
 pub struct Attackers {
@@ -15,6 +33,26 @@ pub struct Attackers {
 }
 
 impl Attackers {
+    /// The attacker keys' public halves as a JWK Set: what the JWKS server serves at the
+    /// attacker URLs (`jku`, `x5u`, attacker discovery documents).
+    pub fn public_jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": self.keys.iter().map(Jwk::public_json).collect::<Vec<_>>() })
+    }
+
+    /// The attacker certificate as PEM (what an `x5u` URL serves), if the fixtures have one.
+    pub fn certificate_pem(&self) -> Option<String> {
+        let b64 = self.x5c.as_deref()?;
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        Some(format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        ))
+    }
+
     /// Reads the attacker keys from the text of `attacker.private.jwks.json` and, if there, of
     /// the attacker certificate (`attacker-rs.cert.der.b64`); `origin` names them in errors.
     pub fn from_texts(origin: &str, jwks: &str, x5c: Option<&str>) -> Result<Attackers> {
@@ -116,6 +154,9 @@ pub(super) fn applies(case: &Case, policy: &Policy, sign_alg: Alg) -> bool {
         && r.required.iter().all(|c| policy.requires(c))
         && !r.not_required.iter().any(|c| policy.requires(c))
         && r.min_leeway.is_none_or(|l| policy.leeway >= l)
+        && r.not_token_location
+            .as_ref()
+            .is_none_or(|l| !policy.token_locations.contains(l))
 }
 
 /// Picks the signing algorithm: the case's, else the first allowed one whose key fits

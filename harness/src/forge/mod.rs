@@ -11,7 +11,7 @@ mod ops;
 mod template;
 
 pub use cache::{forge_cached, CacheStatus};
-pub use keys::{policy_variant, Attackers};
+pub use keys::{attacker_tag, attacker_url, policy_variant, Attackers, DEFAULT_PORT};
 
 use crate::cases::{Case, Catalog, Expect, Reason, Severity, Trust};
 use crate::jose::alg::{hmac, sign};
@@ -250,6 +250,7 @@ pub fn forge_one(
         typ: policy.typ.clone().unwrap_or_else(|| "JWT".into()),
         attackers,
         sign_alg,
+        instance: format!("{}@{}", case.id, policy.name),
     };
 
     // Header.

@@ -18,6 +18,8 @@ pub(super) struct Ctx<'a> {
     pub(super) typ: String,
     pub(super) attackers: &'a Attackers,
     pub(super) sign_alg: Alg,
+    /// The instance id (`family/name@policy`), for `${attacker_url}` and `${attacker_tag}`.
+    pub(super) instance: String,
 }
 
 pub(super) fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
@@ -73,6 +75,8 @@ fn placeholder(expr: &str, ctx: &Ctx) -> std::result::Result<String, String> {
         "iss" => return Ok(ctx.iss.clone()),
         "aud" => return Ok(ctx.aud.clone()),
         "typ" => return Ok(ctx.typ.clone()),
+        "attacker_url" => return Ok(super::keys::attacker_url(&ctx.instance)),
+        "attacker_tag" => return Ok(super::keys::attacker_tag(&ctx.instance)),
         "attacker_jwk" => {
             let k = ctx
                 .attackers

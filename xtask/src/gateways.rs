@@ -1,0 +1,90 @@
+//! `cargo xtask gateways [--update] [NAME…]`: the real gateways of `gateways/` as HTTP targets.
+//! It installs them (`gateways/setup.sh`, cached under `target/gateways/`), then runs each
+//! backend file that declares a `target` (all of them by default) with `jwt-harness run
+//! --backend NAME`: the harness starts the gateway and its JWKS server, checks the baseline
+//! (valid token accepted, no token rejected), sends every case of the gateway's policy plus the
+//! `transport` family, and stops it. The run fails on an unexplained unsafe, crash or broken
+//! result, and on any verdict that differs from the committed baseline
+//! `tests/gateways/NAME.txt`; `--update` rewrites the baselines instead (review the diff).
+
+use crate::util::{cargo_bin, cmd, root, run as run_cmd};
+use anyhow::{bail, Result};
+
+/// The backend files of `fixtures/backends/` that declare an HTTP target.
+pub fn declared() -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root().join("fixtures/backends"))? {
+        let path = e?.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        if text.lines().any(|l| l.trim_start().starts_with("target =")) {
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                out.push(stem.to_string());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Runs the task.
+pub fn run(args: &[String]) -> Result<()> {
+    let update = args.iter().any(|a| a == "--update");
+    let mut names: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
+    if let Some(bad) = args
+        .iter()
+        .find(|a| a.starts_with("--") && *a != "--update")
+    {
+        bail!("unknown option {bad:?} (gateways takes --update and names)");
+    }
+    if names.is_empty() {
+        names = declared()?;
+    }
+    if names.is_empty() {
+        eprintln!("no backend file declares a target");
+        return Ok(());
+    }
+    let mut setup = vec!["gateways/setup.sh"];
+    setup.extend(names.iter().map(String::as_str));
+    run_cmd(cmd("bash", &setup))?;
+    std::fs::create_dir_all(root().join("tests/gateways"))?;
+    std::fs::create_dir_all(root().join("target/gateways"))?;
+    let mut failed = Vec::new();
+    for name in &names {
+        let baseline = format!("tests/gateways/{name}.txt");
+        let report = format!("target/gateways/{name}.report.txt");
+        let mut a = vec![
+            "run",
+            "-q",
+            "-p",
+            "jwt-harness",
+            "--",
+            "run",
+            "--backend",
+            name,
+            "--baseline",
+            &baseline,
+            "--out",
+            &report,
+            "--fail-on",
+            "low",
+        ];
+        if update {
+            a.push("--update-baseline");
+        }
+        if let Err(e) = run_cmd(cmd(&cargo_bin(), &a)) {
+            eprintln!("{name}: {e:#} (report: {report})");
+            failed.push(name.clone());
+        }
+    }
+    if !failed.is_empty() {
+        bail!("gateways failed: {}", failed.join(", "));
+    }
+    Ok(())
+}
