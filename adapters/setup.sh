@@ -2,7 +2,7 @@
 # Sets up every external validator adapter under target/adapters/ (idempotent).
 #
 #   bash adapters/setup.sh            # everything
-#   bash adapters/setup.sh python go  # some of: python node go gomod java c versions
+#   bash adapters/setup.sh python go  # some of: python node go gomod java c debian-more versions
 #
 # - python: venv target/adapters/venv + pip install -r adapters/python/requirements.txt
 # - node:   npm ci in adapters/node (node_modules stays there: Node resolves
@@ -11,12 +11,14 @@
 # - gomod:  target/adapters/bin/{golang-jwt-v5,go-jose,jwx} (Go module from the module proxy,
 #           adapters/go/mod/setup.sh)
 # - java:   target/adapters/java/*.jar (Maven project, adapters/java/setup.sh)
+# - debian-more: Perl (Crypt::JWT), Ruby (ruby-jwt, json-jwt) and C (cjose, rhonabwy) adapters
+#           over Debian's packages (adapters/debian-more.sh)
 # - c:      target/adapters/bin/libjwt (libjwt 1.10.2 + jansson + OpenSSL)
 # - versions: the pinned releases of adapters/versions.txt (fixtures/cve/), each under
 #           target/adapters/versions/DIR: a venv, an npm prefix, a Rust adapter built
 #           against a pinned crate, or the Go adapter built against a pinned golang-jwt
 #           module (not part of the default set: `cargo xtask cve` asks)
-# Debian packages are installed only when missing (dpkg -s), with one
+# Debian packages are installed only when missing (dpkg-query), with one
 # `apt-get update` first, and only then.  Steps whose inputs did not change
 # since the last run are skipped (stamp files next to their outputs).
 set -euo pipefail
@@ -28,13 +30,15 @@ mkdir -p "$OUT/bin"
 
 log() { printf '[adapters/setup] %s\n' "$*" >&2; }
 
-if [ "$#" -eq 0 ]; then set -- python node go gomod java c; fi
+if [ "$#" -eq 0 ]; then set -- python node go gomod java c debian-more; fi
 
 apt_updated=0
 ensure_debs() {
-    local missing=() pkg
+    local missing=() pkg status
     for pkg in "$@"; do
-        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        # No pipe into `grep -q`: under pipefail its early exit would fail the test.
+        status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+        if [ "$status" != "install ok installed" ]; then
             missing+=("$pkg")
         fi
     done
@@ -189,9 +193,10 @@ for part in "$@"; do
         go) setup_go ;;
         gomod) bash adapters/go/mod/setup.sh ;;
         java) bash adapters/java/setup.sh ;;
+        debian-more) bash adapters/debian-more.sh perl ruby c ;;
         c) setup_c ;;
         versions) setup_versions ;;
-        *) log "unknown part: $part (python node go gomod java c versions)"; exit 2 ;;
+        *) log "unknown part: $part (python node go gomod java c debian-more versions)"; exit 2 ;;
     esac
 done
 log "done: $*"

@@ -39,6 +39,15 @@ ADAPTERS = {
     "jsonwebtoken": (["node", "adapters/node/jsonwebtoken_adapter.js"], "request"),
     "fast-jwt": (["node", "adapters/node/fast_jwt_adapter.js"], "request"),
     "golang-jwt": (["target/adapters/bin/golang-jwt"], "request"),
+    "jwskate": (["target/adapters/venv/bin/python", "adapters/python/jwskate_adapter.py"], "system"),
+    "cryptojwt": (["target/adapters/venv/bin/python", "adapters/python/cryptojwt_adapter.py"], "request"),
+    "google-auth": (["target/adapters/venv/bin/python", "adapters/python/google_auth_adapter.py"], "system"),
+    "hono-jwt": (["node", "adapters/node/hono_jwt_adapter.js"], "system"),
+    "crypt-jwt": (["perl", "adapters/perl/crypt_jwt_adapter.pl"], "system"),
+    "ruby-jwt": (["ruby", "adapters/ruby/ruby_jwt_adapter.rb"], "system"),
+    "json-jwt": (["ruby", "adapters/ruby/json_jwt_adapter.rb"], "request"),
+    "cjose": (["target/adapters/bin/cjose"], "request"),
+    "rhonabwy": (["target/adapters/bin/rhonabwy"], "request"),
     "golang-jwt-v5": (["target/adapters/bin/golang-jwt-v5"], "request"),
     "go-jose": (["target/adapters/bin/go-jose"], "request"),
     "jwx": (["target/adapters/bin/jwx"], "request"),
@@ -75,6 +84,25 @@ KNOWN = {
     "golang-jwt-v5": {"header/crit-unknown": "accept"},
     "go-jose": {"valid/rs256-no-kid": "reject"},
     "jwx": {"header/crit-unknown": "accept", "time/exp-string": "accept"},
+    # jwskate tries each allowed alg and checks nbf only on request; cryptojwt int()s the dates
+    # and finds keys by iss; google-auth verifies RS256/ES256/ES384 only and compares a whole aud
+    # array; hono's verifyWithJwks needs a kid and refuses alg none before any lookup.
+    "jwskate": {"time/nbf-future": "accept", "header/crit-unknown": "accept"},
+    "cryptojwt": {"claims/wrong-iss": "reject", "claims/wrong-aud": "accept", "header/crit-unknown": "accept", "time/exp-string": "accept"},
+    "google-auth": {"valid/hs256": "unsupported", "signature/hs256-bad": "unsupported", "confusion/hs256-rsa-pem-mixed": "unsupported", "confusion/hs256-rsa-pem-nokid": "unsupported", "kid/path": "unsupported", "time/nbf-future": "accept", "valid/aud-array": "reject", "header/crit-unknown": "accept"},
+    "hono-jwt": {"valid/rs256-no-kid": "reject", "alg-none": "reject", "alg-none/kid": "reject", "key/unknown-kid": "reject"},
+    # Crypt::JWT, ruby-jwt and json-jwt refuse a token without kid even with one key; ruby-jwt
+    # and json-jwt key HMAC with the base64url text of k; json-jwt checks no claim; rhonabwy's
+    # aud check takes a string only and falls back to the only key for a non-string kid.
+    "crypt-jwt": {"valid/rs256-no-kid": "reject", "header/crit-unknown": "accept", "time/exp-string": "accept"},
+    "ruby-jwt": {"valid/hs256": "reject", "valid/rs256-no-kid": "reject", "header/crit-unknown": "accept",
+                 "time/exp-string": "accept"},
+    "json-jwt": {"valid/hs256": "reject", "valid/rs256-no-kid": "reject", "time/expired": "accept",
+                 "time/nbf-future": "accept", "claims/wrong-iss": "accept", "claims/wrong-aud": "accept",
+                 "claims/missing-sub": "accept", "header/crit-unknown": "accept", "header/typ-required": "accept",
+                 "time/exp-string": "accept", "time/exp-missing": "accept", "claims/aud-missing": "accept"},
+    "cjose": {"header/crit-unknown": "accept"},
+    "rhonabwy": {"valid/aud-array": "reject", "kid/number": "accept", "header/crit-unknown": "accept"},
     # jjwt's JwtDateConverter takes numeric strings as dates; java-jwt implements no crit.
     "jjwt": {"time/exp-string": "accept"},
     "java-jwt": {"header/crit-unknown": "accept"},
