@@ -43,6 +43,10 @@ ADAPTERS = {
     "cryptojwt": (["target/adapters/venv/bin/python", "adapters/python/cryptojwt_adapter.py"], "request"),
     "google-auth": (["target/adapters/venv/bin/python", "adapters/python/google_auth_adapter.py"], "system"),
     "hono-jwt": (["node", "adapters/node/hono_jwt_adapter.js"], "system"),
+    "jsrsasign": (["node", "adapters/node/jsrsasign_adapter.js"], "request"),
+    "aws-jwt-verify": (["node", "adapters/node/aws_jwt_verify_adapter.js"], "system"),
+    "hapi-jwt": (["node", "adapters/node/hapi_jwt_adapter.js"], "request"),
+    "njwt": (["node", "adapters/node/njwt_adapter.js"], "system"),
     "crypt-jwt": (["perl", "adapters/perl/crypt_jwt_adapter.pl"], "system"),
     "ruby-jwt": (["ruby", "adapters/ruby/ruby_jwt_adapter.rb"], "system"),
     "json-jwt": (["ruby", "adapters/ruby/json_jwt_adapter.rb"], "request"),
@@ -103,6 +107,15 @@ KNOWN = {
                  "time/exp-string": "accept", "time/exp-missing": "accept", "claims/aud-missing": "accept"},
     "cjose": {"header/crit-unknown": "accept"},
     "rhonabwy": {"valid/aud-array": "reject", "kid/number": "accept", "header/crit-unknown": "accept"},
+    # jsrsasign's verifyJWT wants every aud member accepted and ignores a non-number exp;
+    # aws-jwt-verify has no HS*, needs a kid, ignores crit; @hapi/jwt ignores crit; njwt checks
+    # no iss/aud, ignores crit, coerces a string exp.
+    "jsrsasign": {"valid/aud-array": "reject", "time/exp-string": "accept"},
+    "aws-jwt-verify": {"valid/hs256": "unsupported", "signature/hs256-bad": "unsupported", "confusion/hs256-rsa-pem-mixed": "unsupported",
+                       "confusion/hs256-rsa-pem-nokid": "unsupported", "kid/path": "unsupported", "valid/rs256-no-kid": "reject",
+                       "alg-none": "reject", "alg-none/kid": "reject", "header/crit-unknown": "accept"},
+    "hapi-jwt": {"header/crit-unknown": "accept"},
+    "njwt": {"claims/wrong-iss": "accept", "claims/wrong-aud": "accept", "header/crit-unknown": "accept", "time/exp-string": "accept"},
     # jjwt's JwtDateConverter takes numeric strings as dates; java-jwt implements no crit.
     "jjwt": {"time/exp-string": "accept"},
     "java-jwt": {"header/crit-unknown": "accept"},
