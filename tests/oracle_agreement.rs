@@ -1,6 +1,7 @@
 //! Double-entry bookkeeping: for every case under every default policy, the oracle's verdict
 //! (computed from the token alone) agrees with the verdict the case file declares, and so does
-//! the reason wherever the case declares one. A case that cannot be forged fails here too.
+//! the reason wherever the case declares one. A case that cannot be forged fails here too. The
+//! `transport` cases are judged on their request (`jwt_harness::transport`).
 
 use jwt_harness::cases::Expect;
 use jwt_harness::forge::{forge_all, ForgeConfig};
@@ -24,14 +25,24 @@ fn oracle_agrees_with_every_declared_expectation() {
         problems.push(format!("{}: cannot forge: {}", e.id, e.message));
     }
     for inst in &forged.instances {
-        let verdict = validate(&inst.token, &inst.policy, inst.now);
+        // A transport case is judged on the request: the strict RFC 6750 reading of its header,
+        // query and body first, then the token it carries.
+        let verdict = match &inst.case.transport {
+            None => validate(&inst.token, &inst.policy, inst.now),
+            Some(t) => match jwt_harness::transport::bearer_token(t, &inst.token, &inst.policy) {
+                Ok(token) => validate(&token, &inst.policy, inst.now),
+                Err(why) => Verdict::Reject(jwt_harness::cases::Reason::Malformed, why),
+            },
+        };
         match (inst.expect(), &verdict) {
             (Expect::Either, _) => {}
             (Expect::Accept, Verdict::Accept(_)) => {}
             (Expect::Reject, Verdict::Reject(got, detail)) => {
                 // A reject case must be one the RFCs require rejecting: where they merely permit
                 // it, the case is `either`.
-                if grounds(&inst.token, &inst.policy, inst.now) != Some(Grounds::Required) {
+                if inst.case.transport.is_none()
+                    && grounds(&inst.token, &inst.policy, inst.now) != Some(Grounds::Required)
+                {
                     problems.push(format!(
                         "{}: declared reject, but the RFCs only permit rejecting it ({detail})",
                         inst.id

@@ -139,6 +139,10 @@ pub(crate) struct RunArgs {
     /// harness's tree (repeatable).
     #[arg(long)]
     known: Vec<PathBuf>,
+    /// Also play the key-rotation scenarios against each target (the policy's
+    /// `max_key_refresh_s` is the bound; exit 1 when a target misses it).
+    #[arg(long)]
+    rotation: bool,
     /// Families to run (repeatable; default: all).
     #[arg(long)]
     family: Vec<String>,
@@ -280,6 +284,7 @@ pub(crate) fn cmd_run(
     let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
     let report = suite.try_run(&refs)?;
     drop(targets.server);
+    let rotation_failed = targets.rotation_failed;
     let text = match args.format {
         Format::Json => serde_json::to_string_pretty(&report::to_json(&report))? + "\n",
         Format::Sarif => serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n",
@@ -298,7 +303,10 @@ pub(crate) fn cmd_run(
     if !report.forge_errors.is_empty() {
         return Ok(2);
     }
-    let code = report.exit_code(args.fail_on.into()) as u8;
+    let mut code = report.exit_code(args.fail_on.into()) as u8;
+    if rotation_failed {
+        code = code.max(1);
+    }
     match (&args.baseline, args.update_baseline) {
         (Some(path), true) => {
             std::fs::write(path, jwt_harness::target::baseline_text(&report))
@@ -347,6 +355,8 @@ pub(crate) struct Targets {
     pub(crate) names: Vec<String>,
     /// The JWKS server, while targets run.
     pub(crate) server: Option<std::sync::Arc<jwt_harness::jwks::JwksServer>>,
+    /// Whether a target missed a rotation bound (`--rotation`).
+    pub(crate) rotation_failed: bool,
 }
 
 /// Starts the JWKS server and the targets the flags name, and checks each one's baseline: the
@@ -370,6 +380,7 @@ pub(crate) fn targets(
         backends: Vec::new(),
         names: Vec::new(),
         server: None,
+        rotation_failed: false,
     };
     if declared.is_empty() && args.target.is_empty() {
         return Ok(out);
@@ -380,7 +391,7 @@ pub(crate) fn targets(
                 .into()
         ));
     }
-    let suite = Suite::from_policy_files(fixtures, &args.policy)?.cases("valid/baseline");
+    let suite = Suite::from_policy_files(fixtures, &args.policy)?.cases("valid/*");
     let policies = suite.policies()?;
     // The server serves the first target's policy: a backend file's first, else the run's first.
     let served = declared
@@ -441,11 +452,9 @@ pub(crate) fn targets(
     for t in &out.backends {
         let name = t.info().name;
         let wanted = t.policies().unwrap_or_default();
-        let Some(inst) = forged
-            .instances
-            .iter()
-            .find(|i| wanted.is_empty() || wanted.contains(&i.policy.name))
-        else {
+        let Some(inst) = forged.instances.iter().find(|i| {
+            i.case.id == "valid/baseline" && (wanted.is_empty() || wanted.contains(&i.policy.name))
+        }) else {
             bail!(Error::Config(format!(
                 "{name}: none of its policies ({}) is among the run's",
                 wanted.join(", ")
@@ -457,6 +466,22 @@ pub(crate) fn targets(
                 inst.policy.name
             ))
         })?;
+    }
+    if args.rotation {
+        let list: Vec<_> = out
+            .backends
+            .iter()
+            .zip(&out.names)
+            .map(|(t, n)| {
+                (
+                    t,
+                    n.as_str(),
+                    declared.iter().find(|(d, _)| d == n).map(|(_, f)| f),
+                )
+            })
+            .collect();
+        out.rotation_failed = jwt_harness::rotation::play_all(&list, &server, served, &forged)
+            .map_err(Error::Config)?;
     }
     out.server = Some(server);
     Ok(out)

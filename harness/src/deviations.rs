@@ -162,6 +162,21 @@ pub struct BackendFile {
     pub accept_status: Option<String>,
     /// The statuses that mean rejected (default `401,403`).
     pub reject_status: Option<String>,
+    /// Why the target cannot take part in the rotation scenarios (`run --rotation`), if so.
+    pub no_rotation: Option<String>,
+    /// Rotation phases the target is known to miss, each with its reason.
+    #[serde(default, rename = "rotation_deviation")]
+    pub rotation_deviations: Vec<RotationDeviation>,
+}
+
+/// A rotation phase a target is known to miss (`[[rotation_deviation]]`).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationDeviation {
+    /// The phase's name, as `run --rotation` prints it (`key service down (HTTP 500)`).
+    pub phase: String,
+    /// Why: the cause, with its source.
+    pub reason: String,
 }
 
 /// How an adapter configures its library.

@@ -45,8 +45,20 @@ pub struct Fetch {
     pub after: Duration,
 }
 
+/// What `/.well-known/jwks.json` answers (the rotation scenarios switch between these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    /// The current key set.
+    Keys,
+    /// HTTP 500.
+    Error,
+    /// A 200 whose body is not JSON.
+    Garbage,
+}
+
 struct Shared {
     jwks: Mutex<Value>,
+    serving: Mutex<Serving>,
     issuer: String,
     base: String,
     attacker_jwks: Value,
@@ -93,6 +105,7 @@ impl JwksServer {
             .port();
         let shared = Arc::new(Shared {
             jwks: Mutex::new(policy.public_jwks()),
+            serving: Mutex::new(Serving::Keys),
             issuer: policy
                 .issuer
                 .clone()
@@ -149,6 +162,15 @@ impl JwksServer {
         *self.shared.jwks.lock().unwrap_or_else(|p| p.into_inner()) = jwks;
     }
 
+    /// Switches what the key-set path answers.
+    pub fn set_serving(&self, serving: Serving) {
+        *self
+            .shared
+            .serving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = serving;
+    }
+
     /// Every request to an attacker path so far, in order of arrival.
     pub fn fetches(&self) -> Vec<Fetch> {
         self.shared
@@ -164,8 +186,19 @@ fn json_response(v: &Value) -> Response {
 }
 
 async fn jwks(State(s): State<Arc<Shared>>) -> Response {
-    let v = s.jwks.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    json_response(&v)
+    let serving = *s.serving.lock().unwrap_or_else(|p| p.into_inner());
+    match serving {
+        Serving::Keys => {
+            let v = s.jwks.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            json_response(&v)
+        }
+        Serving::Error => (StatusCode::INTERNAL_SERVER_ERROR, "key service down").into_response(),
+        Serving::Garbage => (
+            [(header::CONTENT_TYPE, "application/json")],
+            "<html>not a key set</html>",
+        )
+            .into_response(),
+    }
 }
 
 async fn discovery(State(s): State<Arc<Shared>>) -> Response {

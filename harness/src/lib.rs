@@ -50,9 +50,11 @@ pub mod par;
 pub mod policy;
 pub mod progress;
 pub mod report;
+pub mod rotation;
 pub mod run;
 pub mod suite;
 pub mod target;
+pub mod transport;
 pub mod vectors;
 
 pub use error::{Error, Result};

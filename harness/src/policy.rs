@@ -57,6 +57,9 @@ pub struct Policy {
     /// `Authorization: Bearer`), `query` and `body` (RFC 6750 §2.3 and §2.2). A target that
     /// accepts a token from an undeclared place is a finding (family `transport`).
     pub token_locations: Vec<String>,
+    /// How long an HTTP target may keep a cached key set (`max_key_refresh_s`): the bound of
+    /// the rotation scenarios ([`crate::rotation`]); `None`: no rotation is played.
+    pub max_key_refresh_s: Option<u64>,
     /// The file it was read from.
     pub source: Option<PathBuf>,
 }
@@ -79,6 +82,7 @@ struct PolicyFile {
     typ: Option<String>,
     resource_cases: Option<bool>,
     token_locations: Option<Vec<String>>,
+    max_key_refresh_s: Option<u64>,
     #[serde(default)]
     key: Vec<KeyEntry>,
 }
@@ -219,6 +223,7 @@ impl Policy {
             token_locations: file
                 .token_locations
                 .unwrap_or_else(|| vec!["header".to_string()]),
+            max_key_refresh_s: file.max_key_refresh_s,
             source: None,
         })
     }

@@ -167,6 +167,7 @@ impl VectorSet {
                 typ: None,
                 resource_cases: false,
                 token_locations: vec!["header".to_string()],
+                max_key_refresh_s: None,
                 source: None,
             });
             for t in &g.tests {

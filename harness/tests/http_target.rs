@@ -52,16 +52,18 @@ async fn handle(
         .collect();
     let token = match s.kind {
         Kind::Open => return (StatusCode::OK, HeaderMap::new(), "open".into()),
-        Kind::Strict => match values.as_slice() {
-            [one] => one.split_once(' ').and_then(|(scheme, rest)| {
-                let b64token = |c: char| c.is_ascii_alphanumeric() || "-._~+/=".contains(c);
-                (scheme.eq_ignore_ascii_case("bearer")
-                    && !rest.is_empty()
-                    && rest.trim_start_matches(' ').chars().all(b64token))
-                .then(|| rest.trim_start_matches(' ').to_string())
-            }),
-            _ => None,
-        },
+        Kind::Strict => {
+            // The harness's own reading of RFC 6750 §2, as the oracle uses it.
+            let request = jwt_harness::cases::Transport {
+                authorization: values.iter().map(|v| v.to_string()).collect(),
+                query: q
+                    .contains_key("access_token")
+                    .then(|| "access_token".to_string()),
+                form: None,
+            };
+            let carried = q.get("access_token").cloned().unwrap_or_default();
+            jwt_harness::transport::bearer_token(&request, &carried, &s.policy).ok()
+        }
         Kind::Flawed => values
             .first()
             .and_then(|v| v.strip_prefix("Bearer "))

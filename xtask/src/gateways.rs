@@ -3,9 +3,11 @@
 //! backend file that declares a `target` (all of them by default) with `jwt-harness run
 //! --backend NAME`: the harness starts the gateway and its JWKS server, checks the baseline
 //! (valid token accepted, no token rejected), sends every case of the gateway's policy plus the
-//! `transport` family, and stops it. The run fails on an unexplained unsafe, crash or broken
-//! result, and on any verdict that differs from the committed baseline
-//! `tests/gateways/NAME.txt`; `--update` rewrites the baselines instead (review the diff).
+//! `transport` family, plays the key-rotation scenarios (`--rotation`: the rs256 policy's 10 s
+//! refresh bound), and stops it. The run fails on an unexplained unsafe, crash or broken result,
+//! a missed rotation bound the backend file does not explain, and on any verdict that differs
+//! from the committed baseline `tests/gateways/NAME.txt`; `--update` rewrites the baselines
+//! instead (review the diff).
 
 use crate::util::{cargo_bin, cmd, root, run as run_cmd};
 use anyhow::{bail, Result};
@@ -74,6 +76,7 @@ pub fn run(args: &[String]) -> Result<()> {
             &report,
             "--fail-on",
             "low",
+            "--rotation",
         ];
         if update {
             a.push("--update-baseline");

@@ -228,6 +228,11 @@ impl HttpTarget {
         }
     }
 
+    /// Sends `token` the ordinary way (`Authorization: Bearer`) and maps the answer.
+    pub fn check(&self, token: &str) -> Outcome {
+        self.send(token, None)
+    }
+
     /// Blocks until fewer than `concurrency` requests are in flight, then takes a slot.
     fn acquire(&self) {
         let (lock, cv) = &self.inflight;
