@@ -10,8 +10,9 @@
 # - c:    target/adapters/bin/cjose (libcjose-dev) and target/adapters/bin/rhonabwy
 #         (librhonabwy-dev), both with jansson, built with gcc.
 # Debian packages are installed only when dpkg (dpkg-query) says they are missing, with one
-# `apt-get update` first.  A C adapter is rebuilt only when its source or the
-# library's header changed (a .sha256 stamp next to the binary).  One log line per step.
+# `apt-get update` first.  A C adapter is rebuilt only when its source, the shared
+# adapters/c/common.c/.h or the library's header changed (a .sha256 stamp next to
+# the binary).  One log line per step.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,18 +59,19 @@ ensure_debs() {
 
 stamp_of() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
 
-# build NAME SOURCE HEADER LIBS...: gcc into target/adapters/bin/NAME unless its stamp matches.
+# build NAME SOURCE HEADER LIBS...: gcc SOURCE + adapters/c/common.c into
+# target/adapters/bin/NAME unless its stamp matches.
 build_c() {
     local name="$1" src="$2" header="$3"
     shift 3
     local bin="$OUT/bin/$name" want
-    want="$(stamp_of "$src" "$header")"
+    want="$(stamp_of "$src" adapters/c/common.c adapters/c/common.h "$header")"
     if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$want" ]; then
         log "c: $bin up to date"
         return 0
     fi
     log "c: building $bin"
-    gcc -O2 -Wall -Wextra -o "$bin" "$src" "$@" >&2 || die "gcc failed for $src"
+    gcc -O2 -Wall -Wextra -o "$bin" "$src" adapters/c/common.c "$@" >&2 || die "gcc failed for $src"
     echo "$want" > "$bin.sha256"
 }
 

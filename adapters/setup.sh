@@ -119,13 +119,13 @@ setup_go() {
 setup_c() {
     ensure_debs gcc libc6-dev libjwt-dev libjansson-dev libssl-dev
     local bin="$OUT/bin/libjwt" src="adapters/c/adapter.c" want
-    want="$(stamp_of "$src" /usr/include/jwt.h)"
+    want="$(stamp_of "$src" adapters/c/common.c adapters/c/common.h /usr/include/jwt.h)"
     if [ -x "$bin" ] && [ "$(cat "$bin.sha256" 2>/dev/null)" = "$want" ]; then
         log "c: $bin up to date"
         return 0
     fi
     log "c: building $bin"
-    gcc -O2 -Wall -Wextra -o "$bin" "$src" -ljwt -ljansson -lcrypto >&2
+    gcc -O2 -Wall -Wextra -o "$bin" "$src" adapters/c/common.c -ljwt -ljansson -lcrypto >&2
     echo "$want" > "$bin.sha256"
 }
 

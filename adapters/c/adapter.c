@@ -1,7 +1,8 @@
 /*
  * docs/PROTOCOL.md adapter for libjwt 1.10.2 (Debian's libjwt-dev), see README.md.
  *
- *   gcc -O2 -Wall -o target/adapters/bin/libjwt adapters/c/adapter.c -ljwt -ljansson -lcrypto
+ *   gcc -O2 -Wall -Wextra -o target/adapters/bin/libjwt adapters/c/adapter.c adapters/c/common.c \
+ *       -ljwt -ljansson -lcrypto
  *
  * libjwt 1.10.2 only parses a token and checks its signature with the
  * algorithm named in the token header (jwt_decode); it has no algorithm
@@ -14,17 +15,15 @@
  *   - converts RSA/EC JWKs to PEM with OpenSSL (libjwt 1.x takes PEM),
  *   - checks exp/nbf (request `now` + leeway), iss, aud, required claims and
  *     typ itself on the claims libjwt returns.
- * Claims are checked with the request's `now`: clock = "request".
+ * Claims are checked with the request's `now`: clock = "request".  The protocol
+ * loop, policy parsing, key lookup and claim checks are in common.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <jwt.h>
@@ -35,56 +34,13 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#define DETAIL_MAX 300
+#include "common.h"
 
 /* ------------------------------------------------------------------ helpers */
 
-typedef struct {
-	const char *verdict; /* accept / reject / unsupported */
-	const char *reason;  /* for reject */
-	char detail[DETAIL_MAX + 1];
-	json_t *claims;      /* owned, for accept */
-} result_t;
-
-static void set_result(result_t *r, const char *verdict, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void set_result(result_t *r, const char *verdict, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[4096];
-
-	r->verdict = verdict;
-	r->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (strlen(buf) > DETAIL_MAX) {
-		memcpy(r->detail, buf, DETAIL_MAX - 3);
-		strcpy(r->detail + DETAIL_MAX - 3, "...");
-	} else {
-		strcpy(r->detail, buf);
-	}
-}
-
-static const char *alg_kty(const char *alg)
-{
-	static const char *table[][2] = {
-		{"HS256", "oct"}, {"HS384", "oct"}, {"HS512", "oct"},
-		{"RS256", "RSA"}, {"RS384", "RSA"}, {"RS512", "RSA"},
-		{"PS256", "RSA"}, {"PS384", "RSA"}, {"PS512", "RSA"},
-		{"ES256", "EC"},  {"ES384", "EC"},  {"ES512", "EC"}, {"ES256K", "EC"},
-		{"EdDSA", "OKP"}, {"Ed25519", "OKP"},
-	};
-	size_t i;
-
-	if (!alg)
-		return NULL;
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i][0], alg))
-			return table[i][1];
-	return NULL;
-}
+/* What libjwt 1.10.2 implements (its jwt_alg_t, without "none"). */
+static const char *const implemented[] = {"HS256", "HS384", "HS512", "RS256", "RS384",
+					  "RS512", "ES256", "ES384", "ES512", NULL};
 
 static const char *lookup_alg(const char *alg)
 {
@@ -97,19 +53,6 @@ static const char *lookup_alg(const char *alg)
 		if (!strcmp(algs[i], alg))
 			return algs[i];
 	return NULL;
-}
-
-/* What libjwt 1.10.2 implements (its jwt_alg_t, without "none"). */
-static int lib_supports(const char *alg)
-{
-	static const char *algs[] = {"HS256", "HS384", "HS512", "RS256", "RS384",
-				     "RS512", "ES256", "ES384", "ES512"};
-	size_t i;
-
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (!strcmp(algs[i], alg))
-			return 1;
-	return 0;
 }
 
 /* Strict base64url (no padding, no other alphabet) into a new buffer. */
@@ -309,187 +252,22 @@ static unsigned char *key_material(json_t *jwk, const char *kty, size_t *len, co
 	return NULL;
 }
 
-/* ------------------------------------------------------------------ policy */
-
-typedef struct {
-	json_t *algorithms; /* borrowed arrays (may be NULL) */
-	json_t *keys;
-	const char *issuer;
-	json_t *audience;   /* array of strings or NULL */
-	double leeway;
-	json_t *required;   /* array (may be NULL) */
-	const char *typ;
-} policy_t;
-
-static int policy_allows(const policy_t *p, const char *alg)
-{
-	size_t i;
-	json_t *v;
-
-	if (!alg || !json_is_array(p->algorithms))
-		return 0;
-	json_array_foreach(p->algorithms, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), alg))
-			return 1;
-	return 0;
-}
-
-static const char *norm_typ(const char *t)
-{
-	return strncasecmp(t, "application/", 12) ? t : t + 12;
-}
-
-/* ------------------------------------------------------------------ claims */
-
-static int is_number(json_t *v)
-{
-	return json_is_integer(v) || json_is_real(v);
-}
-
-/* Returns 0 when the claims satisfy the policy, else fills r. */
-static int check_claims(const policy_t *p, json_t *claims, double now, result_t *r)
-{
-	size_t i;
-	json_t *v, *exp, *nbf;
-
-	if (json_is_array(p->required))
-		json_array_foreach(p->required, i, v) {
-			const char *name = json_string_value(v);
-
-			if (name && !json_object_get(claims, name)) {
-				set_result(r, "reject", "missing_claim", "missing required claim \"%s\"", name);
-				return -1;
-			}
-		}
-	if (p->issuer && !json_object_get(claims, "iss")) {
-		set_result(r, "reject", "missing_claim", "missing required claim \"iss\"");
-		return -1;
-	}
-	if (p->audience && !json_object_get(claims, "aud")) {
-		set_result(r, "reject", "missing_claim", "missing required claim \"aud\"");
-		return -1;
-	}
-	exp = json_object_get(claims, "exp");
-	if (exp) {
-		if (!is_number(exp)) {
-			set_result(r, "reject", "claim_type", "exp is not a number");
-			return -1;
-		}
-		if (json_number_value(exp) <= now - p->leeway) {
-			set_result(r, "reject", "expired", "token expired at %.0f (now %.0f, leeway %.0f)",
-				   json_number_value(exp), now, p->leeway);
-			return -1;
-		}
-	}
-	/* RFC 7519 §4.1.2/§4.1.6: sub is a StringOrURI, iat a NumericDate. libjwt
-	 * 1.x checks no claim at all, so like exp/nbf their types are checked here
-	 * whenever they are present (iat's value itself is not judged). */
-	v = json_object_get(claims, "sub");
-	if (v && !json_is_string(v)) {
-		set_result(r, "reject", "claim_type", "sub is not a string");
-		return -1;
-	}
-	v = json_object_get(claims, "iat");
-	if (v && !is_number(v)) {
-		set_result(r, "reject", "claim_type", "iat is not a number");
-		return -1;
-	}
-	nbf = json_object_get(claims, "nbf");
-	if (nbf) {
-		if (!is_number(nbf)) {
-			set_result(r, "reject", "claim_type", "nbf is not a number");
-			return -1;
-		}
-		if (json_number_value(nbf) > now + p->leeway) {
-			set_result(r, "reject", "not_yet_valid", "token not valid before %.0f (now %.0f, leeway %.0f)",
-				   json_number_value(nbf), now, p->leeway);
-			return -1;
-		}
-	}
-	if (p->issuer) {
-		const char *iss = json_string_value(json_object_get(claims, "iss"));
-
-		if (!iss || strcmp(iss, p->issuer)) {
-			set_result(r, "reject", "issuer", "iss does not match the expected issuer");
-			return -1;
-		}
-	}
-	if (p->audience) {
-		json_t *aud = json_object_get(claims, "aud"), *a, *want;
-		size_t j;
-		int ok = 0, typed = json_is_string(aud) || json_is_array(aud);
-
-		if (json_is_array(aud))
-			json_array_foreach(aud, i, a)
-				if (!json_is_string(a))
-					typed = 0;
-		if (typed)
-			json_array_foreach(p->audience, j, want) {
-				if (!json_is_string(want))
-					continue;
-				if (json_is_string(aud) && !strcmp(json_string_value(aud), json_string_value(want)))
-					ok = 1;
-				if (json_is_array(aud))
-					json_array_foreach(aud, i, a)
-						if (!strcmp(json_string_value(a), json_string_value(want)))
-							ok = 1;
-			}
-		if (!ok) {
-			set_result(r, "reject", "audience", typed ? "aud does not contain an expected audience"
-								  : "aud is not a string or an array of strings");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ validate */
 
 static void validate(json_t *req, result_t *r)
 {
-	json_t *pol = json_object_get(req, "policy"), *jtok = json_object_get(req, "token");
-	json_t *jnow = json_object_get(req, "now"), *v, *kid = NULL, *cands;
+	json_t *v, *kid = NULL, *cands;
 	policy_t p = {0};
 	const char *token, *alg, *kty;
 	jwt_t *jwt = NULL;
 	double now;
-	size_t i;
+	size_t i, token_len;
 	int ret, tried = 0;
 	char *hdr_json;
 
-	if (!json_is_object(pol))
-		pol = NULL;
-	p.algorithms = pol ? json_object_get(pol, "algorithms") : NULL;
-	v = pol ? json_object_get(pol, "jwks") : NULL;
-	p.keys = json_is_object(v) ? json_object_get(v, "keys") : NULL;
-	if (!json_is_array(p.keys))
-		p.keys = NULL;
-	p.issuer = pol ? json_string_value(json_object_get(pol, "issuer")) : NULL;
-	v = pol ? json_object_get(pol, "audience") : NULL;
-	p.audience = json_is_array(v) && json_array_size(v) ? v : NULL;
-	v = pol ? json_object_get(pol, "leeway") : NULL;
-	p.leeway = is_number(v) && json_number_value(v) > 0 ? json_number_value(v) : 0;
-	p.required = pol ? json_object_get(pol, "required_claims") : NULL;
-	p.typ = pol ? json_string_value(json_object_get(pol, "typ")) : NULL;
-	now = is_number(jnow) ? json_number_value(jnow) : (double)time(NULL);
-
-	if (json_is_array(p.algorithms)) {
-		char missing[512] = "";
-
-		json_array_foreach(p.algorithms, i, v) {
-			const char *a = json_string_value(v);
-
-			if (a && !lib_supports(a) && strlen(missing) + strlen(a) + 3 < sizeof(missing)) {
-				if (*missing)
-					strcat(missing, ", ");
-				strcat(missing, a);
-			}
-		}
-		if (*missing) {
-			set_result(r, "unsupported", NULL, "algorithm(s) not implemented by libjwt 1.10.2: %s", missing);
-			return;
-		}
-	}
+	parse_policy(req, &p, &now);
+	if (check_implemented(&p, implemented, "libjwt 1.10.2", r))
+		return;
 
 	/* jwt_verify_head (libjwt/jwt.c) refuses any typ header but "JWT"
 	 * (strcasecmp), even in the unverified parse: a policy that requires
@@ -499,12 +277,10 @@ static void validate(json_t *req, result_t *r)
 		return;
 	}
 
-	if (!json_is_string(jtok)) {
-		set_result(r, "reject", "malformed", "token is not a string");
+	token = request_token(req, &token_len, r);
+	if (!token)
 		return;
-	}
-	token = json_string_value(jtok);
-	if (strlen(token) != json_string_length(jtok)) {
+	if (strlen(token) != token_len) {
 		set_result(r, "reject", "malformed", "token contains a NUL character");
 		return;
 	}
@@ -548,24 +324,7 @@ static void validate(json_t *req, result_t *r)
 	jwt = NULL;
 
 	/* 2. Candidate keys: by kid, else by type. */
-	cands = json_array();
-	if (p.keys)
-		json_array_foreach(p.keys, i, v) {
-			if (!json_is_object(v))
-				continue;
-			if (kid) {
-				json_t *k = json_object_get(v, "kid");
-
-				if (k && json_equal(k, kid))
-					json_array_append(cands, v);
-			} else {
-				const char *t = json_string_value(json_object_get(v, "kty"));
-				json_t *use = json_object_get(v, "use");
-
-				if (t && !strcmp(t, kty) && (!use || (json_is_string(use) && !strcmp(json_string_value(use), "sig"))))
-					json_array_append(cands, v);
-			}
-		}
+	cands = candidate_keys(&p, kid, kty);
 	if (!json_array_size(cands)) {
 		if (kid) {
 			char *k = json_dumps(kid, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
@@ -615,23 +374,7 @@ static void validate(json_t *req, result_t *r)
 		free(grants);
 		if (!claims) /* libjwt also accepts a JSON array as the payload */
 			claims = json_object();
-		if (p.typ) {
-			const char *typ = jwt_get_header(jwt, "typ");
-
-			if (!typ || strcasecmp(norm_typ(typ), norm_typ(p.typ))) {
-				set_result(r, "reject", "other", "typ header %s is not %s", typ ? typ : "(none)", p.typ);
-				json_decref(claims);
-				goto done;
-			}
-		}
-		if (check_claims(&p, claims, now, r)) {
-			json_decref(claims);
-			goto done;
-		}
-		r->verdict = "accept";
-		r->reason = NULL;
-		r->detail[0] = '\0';
-		r->claims = claims;
+		judge_claims(&p, jwt_get_header(jwt, "typ"), claims, now, r);
 		goto done;
 	}
 done:
@@ -640,75 +383,7 @@ done:
 	json_decref(kid);
 }
 
-/* ------------------------------------------------------------------ loop */
-
-static void respond(json_t *id, result_t *r)
-{
-	json_t *resp = json_object();
-	char *line;
-
-	json_object_set(resp, "id", id ? id : json_null());
-	json_object_set_new(resp, "verdict", json_string(r->verdict));
-	if (r->reason)
-		json_object_set_new(resp, "reason", json_string(r->reason));
-	if (r->detail[0]) {
-		json_t *d = json_string(r->detail);
-
-		/* libjwt/OpenSSL text is ASCII; guard against invalid UTF-8 anyway. */
-		json_object_set_new(resp, "detail", d ? d : json_string("(detail not UTF-8)"));
-	}
-	if (r->claims)
-		json_object_set(resp, "claims", r->claims);
-	line = json_dumps(resp, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (!line && r->claims) {
-		json_object_del(resp, "claims");
-		line = json_dumps(resp, JSON_COMPACT | JSON_ENSURE_ASCII);
-	}
-	if (line) {
-		fputs(line, stdout);
-	} else {
-		fputs("{\"id\":null,\"verdict\":\"reject\",\"reason\":\"other\",\"detail\":\"unencodable response\"}", stdout);
-	}
-	fputc('\n', stdout);
-	fflush(stdout);
-	free(line);
-	json_decref(resp);
-}
-
 int main(void)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	while ((n = getline(&line, &cap, stdin)) != -1) {
-		json_error_t jerr;
-		json_t *req;
-		result_t r;
-		char *s = line;
-
-		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-			s[--n] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++, n--;
-		if (n <= 0)
-			continue;
-		memset(&r, 0, sizeof(r));
-		req = json_loadb(s, (size_t)n, JSON_ALLOW_NUL, &jerr);
-		if (!json_is_object(req)) {
-			set_result(&r, "reject", "malformed", "bad request line: %s",
-				   req ? "request is not a JSON object" : jerr.text);
-			respond(NULL, &r);
-			json_decref(req);
-			continue;
-		}
-		validate(req, &r);
-		if (!r.verdict)
-			set_result(&r, "reject", "other", "no verdict");
-		respond(json_object_get(req, "id"), &r);
-		json_decref(r.claims);
-		json_decref(req);
-	}
-	free(line);
-	return 0;
+	return run_protocol(validate);
 }

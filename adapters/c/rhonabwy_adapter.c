@@ -1,7 +1,8 @@
 /*
  * docs/PROTOCOL.md adapter for rhonabwy 1.1.11 (Debian's librhonabwy-dev), see MORE.md.
  *
- *   gcc -O2 -Wall -Wextra -o target/adapters/bin/rhonabwy adapters/c/rhonabwy_adapter.c -lrhonabwy -ljansson
+ *   gcc -O2 -Wall -Wextra -o target/adapters/bin/rhonabwy adapters/c/rhonabwy_adapter.c adapters/c/common.c \
+ *       -lrhonabwy -ljansson
  *
  * Configured as rhonabwy's API.md recommends for tokens from an untrusted source:
  *   - r_jwt_advanced_parsen(jwt, token, len, R_PARSE_NONE, R_FLAG_IGNORE_REMOTE):
@@ -21,99 +22,22 @@
  *     Times are given as values (API.md: "R_JWT_CLAIM_NOW or an positive integer
  *     value"): exp against now - leeway, nbf and iat against now + leeway, so
  *     clock = "request".
+ * The protocol loop, policy parsing and allowlist checks are in common.c.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <rhonabwy.h>
 
-#define DETAIL_MAX 300
-
-/* ------------------------------------------------------------------ helpers */
-
-typedef struct {
-	const char *verdict; /* accept / reject / unsupported */
-	const char *reason;  /* for reject */
-	char detail[DETAIL_MAX + 1];
-	json_t *claims;      /* owned, for accept */
-} result_t;
-
-static void set_result(result_t *r, const char *verdict, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void set_result(result_t *r, const char *verdict, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[4096];
-
-	r->verdict = verdict;
-	r->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (strlen(buf) > DETAIL_MAX) {
-		memcpy(r->detail, buf, DETAIL_MAX - 3);
-		strcpy(r->detail + DETAIL_MAX - 3, "...");
-	} else {
-		strcpy(r->detail, buf);
-	}
-}
-
+#include "common.h"
 
 /* What rhonabwy 1.1.11 verifies (_r_verify_signature in src/jws.c: HS*, RS*,
  * PS*, ES256/384/512, EdDSA; ES256K is compiled out, "#if 0"). */
-static int lib_supports(const char *alg)
-{
-	static const char *algs[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
-				     "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
-	size_t i;
-
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (!strcmp(algs[i], alg))
-			return 1;
-	return 0;
-}
-
-/* ------------------------------------------------------------------ policy */
-
-typedef struct {
-	json_t *algorithms; /* borrowed arrays (may be NULL) */
-	json_t *keys;
-	const char *issuer;
-	json_t *audience;   /* array of strings or NULL */
-	double leeway;
-	json_t *required;   /* array (may be NULL) */
-	const char *typ;
-} policy_t;
-
-static int policy_allows(const policy_t *p, const char *alg)
-{
-	size_t i;
-	json_t *v;
-
-	if (!alg || !json_is_array(p->algorithms))
-		return 0;
-	json_array_foreach(p->algorithms, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), alg))
-			return 1;
-	return 0;
-}
-
-/* ------------------------------------------------------------------ claims */
-
-static int is_number(json_t *v)
-{
-	return json_is_integer(v) || json_is_real(v);
-}
-
+static const char *const implemented[] = {"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
+					  "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", NULL};
 
 /* ------------------------------------------------------------------ validate */
 
@@ -236,62 +160,29 @@ fail:
 
 static void validate(json_t *req, result_t *r)
 {
-	json_t *pol = json_object_get(req, "policy"), *jtok = json_object_get(req, "token");
-	json_t *jnow = json_object_get(req, "now"), *v, *hdr = NULL;
+	json_t *pol, *v, *hdr = NULL;
 	policy_t p = {0};
 	const char *token, *alg;
 	jwt_t *jwt = NULL;
 	jwks_t *jwks = NULL;
 	char *jwks_text = NULL;
 	double now;
-	size_t i;
+	size_t token_len;
 	int ret;
 
-	if (!json_is_object(pol))
-		pol = NULL;
-	p.algorithms = pol ? json_object_get(pol, "algorithms") : NULL;
-	v = pol ? json_object_get(pol, "jwks") : NULL;
-	p.keys = json_is_object(v) ? json_object_get(v, "keys") : NULL;
-	if (!json_is_array(p.keys))
-		p.keys = NULL;
-	p.issuer = pol ? json_string_value(json_object_get(pol, "issuer")) : NULL;
-	v = pol ? json_object_get(pol, "audience") : NULL;
-	p.audience = json_is_array(v) && json_array_size(v) ? v : NULL;
-	v = pol ? json_object_get(pol, "leeway") : NULL;
-	p.leeway = is_number(v) && json_number_value(v) > 0 ? json_number_value(v) : 0;
-	p.required = pol ? json_object_get(pol, "required_claims") : NULL;
-	p.typ = pol ? json_string_value(json_object_get(pol, "typ")) : NULL;
-	now = is_number(jnow) ? json_number_value(jnow) : (double)time(NULL);
-
-	if (json_is_array(p.algorithms)) {
-		char missing[512] = "";
-
-		json_array_foreach(p.algorithms, i, v) {
-			const char *a = json_string_value(v);
-
-			if (a && !lib_supports(a) && strlen(missing) + strlen(a) + 3 < sizeof(missing)) {
-				if (*missing)
-					strcat(missing, ", ");
-				strcat(missing, a);
-			}
-		}
-		if (*missing) {
-			set_result(r, "unsupported", NULL, "algorithm(s) not implemented by rhonabwy 1.1.11: %s", missing);
-			return;
-		}
-	}
-	if (!json_is_string(jtok)) {
-		set_result(r, "reject", "malformed", "token is not a string");
+	pol = parse_policy(req, &p, &now);
+	if (check_implemented(&p, implemented, "rhonabwy 1.1.11", r))
 		return;
-	}
-	token = json_string_value(jtok);
+	token = request_token(req, &token_len, r);
+	if (!token)
+		return;
 
 	if (r_jwt_init(&jwt) != RHN_OK) {
 		set_result(r, "reject", "other", "r_jwt_init failed");
 		return;
 	}
 	/* 1. Parse, header keys and unsigned tokens refused (API.md, "Advanced parsing"). */
-	ret = r_jwt_advanced_parsen(jwt, token, json_string_length(jtok), R_PARSE_NONE, R_FLAG_IGNORE_REMOTE);
+	ret = r_jwt_advanced_parsen(jwt, token, token_len, R_PARSE_NONE, R_FLAG_IGNORE_REMOTE);
 	if (ret != RHN_OK) {
 		const char *a = NULL;
 		json_t *h = NULL;
@@ -302,7 +193,7 @@ static void validate(json_t *req, result_t *r)
 		 * tell that apart for the reason, parse it again with R_PARSE_UNSIGNED
 		 * into a throw-away jwt_t that is never verified nor accepted. */
 		if (ret == RHN_ERROR_INVALID && r_jwt_init(&diag) == RHN_OK &&
-		    r_jwt_advanced_parsen(diag, token, json_string_length(jtok), R_PARSE_UNSIGNED, R_FLAG_IGNORE_REMOTE) == RHN_OK)
+		    r_jwt_advanced_parsen(diag, token, token_len, R_PARSE_UNSIGNED, R_FLAG_IGNORE_REMOTE) == RHN_OK)
 			h = r_jwt_get_full_header_json_t(diag);
 		r_jwt_free(diag);
 		if (json_is_object(h))
@@ -358,9 +249,7 @@ static void validate(json_t *req, result_t *r)
 	/* 3. Claims. */
 	if (check_claims(jwt, &p, now, r))
 		goto done;
-	r->verdict = "accept";
-	r->reason = NULL;
-	r->detail[0] = '\0';
+	set_accept(r, r->claims);
 done:
 	free(jwks_text);
 	json_decref(hdr);
@@ -368,80 +257,15 @@ done:
 	r_jwt_free(jwt);
 }
 
-/* ------------------------------------------------------------------ loop */
-
-static void respond(json_t *id, result_t *r)
-{
-	json_t *resp = json_object();
-	char *line;
-
-	json_object_set(resp, "id", id ? id : json_null());
-	json_object_set_new(resp, "verdict", json_string(r->verdict));
-	if (r->reason)
-		json_object_set_new(resp, "reason", json_string(r->reason));
-	if (r->detail[0]) {
-		json_t *d = json_string(r->detail);
-
-		/* Library text is ASCII; guard against invalid UTF-8 anyway. */
-		json_object_set_new(resp, "detail", d ? d : json_string("(detail not UTF-8)"));
-	}
-	if (r->claims)
-		json_object_set(resp, "claims", r->claims);
-	line = json_dumps(resp, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (!line && r->claims) {
-		json_object_del(resp, "claims");
-		line = json_dumps(resp, JSON_COMPACT | JSON_ENSURE_ASCII);
-	}
-	if (line) {
-		fputs(line, stdout);
-	} else {
-		fputs("{\"id\":null,\"verdict\":\"reject\",\"reason\":\"other\",\"detail\":\"unencodable response\"}", stdout);
-	}
-	fputc('\n', stdout);
-	fflush(stdout);
-	free(line);
-	json_decref(resp);
-}
-
 int main(void)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	int ret;
 
 	if (r_global_init() != RHN_OK) {
 		fputs("r_global_init failed\n", stderr);
 		return 1;
 	}
-	while ((n = getline(&line, &cap, stdin)) != -1) {
-		json_error_t jerr;
-		json_t *req;
-		result_t r;
-		char *s = line;
-
-		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-			s[--n] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++, n--;
-		if (n <= 0)
-			continue;
-		memset(&r, 0, sizeof(r));
-		req = json_loadb(s, (size_t)n, JSON_ALLOW_NUL, &jerr);
-		if (!json_is_object(req)) {
-			set_result(&r, "reject", "malformed", "bad request line: %s",
-				   req ? "request is not a JSON object" : jerr.text);
-			respond(NULL, &r);
-			json_decref(req);
-			continue;
-		}
-		validate(req, &r);
-		if (!r.verdict)
-			set_result(&r, "reject", "other", "no verdict");
-		respond(json_object_get(req, "id"), &r);
-		json_decref(r.claims);
-		json_decref(req);
-	}
-	free(line);
+	ret = run_protocol(validate);
 	r_global_close();
-	return 0;
+	return ret;
 }
