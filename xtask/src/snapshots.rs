@@ -1,5 +1,5 @@
 //! What the generated documents read: the verdict snapshots (`tests/snapshots/verdicts@POLICY__
-//! BACKEND.snap`), what the catalog and Wycheproof's vectors say of each case, and a backend
+//! BACKEND.snap`) and the gateways' verdict baselines (`tests/gateways/NAME.txt`), what the catalog and Wycheproof's vectors say of each case, and a backend
 //! file's version line. Shared by `cargo xtask matrix` and `cargo xtask findings`.
 
 use crate::util::root;
@@ -84,7 +84,50 @@ pub fn read_snapshots() -> Result<BTreeMap<String, Vec<Row>>> {
                 });
         }
     }
+    read_gateway_baselines(&mut by_backend)?;
     Ok(by_backend)
+}
+
+/// The gateways' verdict baselines (`tests/gateways/NAME.txt`, written by `cargo xtask gateways
+/// --update`): the same lines as a snapshot, under `## BACKEND @ POLICY` headings.
+fn read_gateway_baselines(by_backend: &mut BTreeMap<String, Vec<Row>>) -> Result<()> {
+    let dir = root().join("tests/gateways");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    for path in files {
+        let text = std::fs::read_to_string(&path)?;
+        let mut backend = String::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            if let Some(head) = line.strip_prefix("## ") {
+                backend = head.split(" @ ").next().unwrap_or("").trim().to_string();
+                continue;
+            }
+            if line.starts_with('#') {
+                continue;
+            }
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if cols.len() < 4 || backend.is_empty() {
+                bail!("{}: bad baseline line {line:?}", path.display());
+            }
+            let id = cols[0];
+            let case = id.split('@').next().unwrap_or(id).to_string();
+            by_backend.entry(backend.clone()).or_default().push(Row {
+                policy: id.split('@').nth(1).unwrap_or("").to_string(),
+                family: case.split('/').next().unwrap_or("").to_string(),
+                case,
+                outcome: cols[2].to_string(),
+                finding: cols[3].to_string(),
+                known: cols.get(4) == Some(&"(known)"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Case descriptions, severities, attacker classes and claim checks from the catalog, and the
