@@ -82,18 +82,24 @@ pub fn judge(entry: &Entry, vulnerable: &[Result1], fixed: &[Result1]) -> Row {
         .filter(named)
         .find(|r| is_finding(r) && r.family == entry.family && r.attacker == entry.attacker)
         .map(|r| r.case.clone());
-    // Clean means judged and passed: a broken, unsupported or skipped result proves nothing.
+    // Clean means no unsafe, crash or broken result on the named cases, and at least one of
+    // them judged and passed: a release that is broken, or unsupported under every policy,
+    // proves nothing (unsupported under some policies is fine: e.g. no EdDSA).
     let mut fixed_dirty: Vec<String> = fixed
         .iter()
         .filter(named)
-        .filter(|r| !matches!(r.finding.as_str(), "pass" | "reason"))
-        .map(|r| match r.finding.as_str() {
-            "unsafe" | "crash" => r.case.clone(),
-            other => format!("{} ({other})", r.case),
+        .filter_map(|r| match r.finding.as_str() {
+            "unsafe" | "crash" => Some(r.case.clone()),
+            "broken" => Some(format!("{} (broken)", r.case)),
+            _ => None,
         })
         .collect();
-    if !fixed.iter().any(|r| named(&r)) {
-        fixed_dirty.push("no result on the named cases".into());
+    if fixed_dirty.is_empty()
+        && !fixed
+            .iter()
+            .any(|r| named(&r) && matches!(r.finding.as_str(), "pass" | "reason"))
+    {
+        fixed_dirty.push("no judged result on the named cases".into());
     }
     fixed_dirty.sort();
     fixed_dirty.dedup();
@@ -335,9 +341,30 @@ mod tests {
             vec!["header-injection/crit-unknown-extension (broken)"]
         );
         assert!(!row.ok());
-        // So does one with no result on them at all.
+        // So does one with no result on them at all, or only unsupported ones.
         let row = judge(&entry(&["header-injection/crit-*"]), &vulnerable, &[]);
         assert!(!row.ok());
+        let unsupported = vec![r(
+            "header-injection/crit-unknown-extension",
+            "unsupported",
+            "issuer",
+        )];
+        let row = judge(
+            &entry(&["header-injection/crit-*"]),
+            &vulnerable,
+            &unsupported,
+        );
+        assert!(!row.ok());
+        // Unsupported under one policy beside a pass under another is clean.
+        let mixed = vec![
+            r(
+                "header-injection/crit-unknown-extension",
+                "unsupported",
+                "issuer",
+            ),
+            r("header-injection/crit-unknown-extension", "pass", "issuer"),
+        ];
+        assert!(judge(&entry(&["header-injection/crit-*"]), &vulnerable, &mixed).ok());
     }
 
     #[test]
