@@ -10,7 +10,7 @@
 # - apache-oauth2:  Debian packages apache2 libapache2-mod-oauth2 (mod_oauth2 + liboauth2)
 # - apache-openidc: Debian packages apache2 libapache2-mod-auth-openidc
 # and, for gateways/run.sh, curl and openssl.
-# Debian packages are installed only when missing (dpkg -s), with one `apt-get update` first,
+# Debian packages are installed only when missing (dpkg-query), with one `apt-get update` first,
 # and only then. The Debian packages' own services are never started by this script (policy-rc.d)
 # nor used: gateways/run.sh runs each gateway with its own config under target/gateways/NAME/.
 set -euo pipefail
@@ -30,7 +30,9 @@ apt_updated=0
 ensure_debs() {
     local missing=() pkg
     for pkg in "$@"; do
-        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        # No `dpkg -s | grep -q` pipe: under pipefail grep's early exit can fail it and make an
+        # installed package look missing (the same check as adapters/setup.sh).
+        if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]; then
             missing+=("$pkg")
         fi
     done

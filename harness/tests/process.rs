@@ -13,21 +13,29 @@ use std::time::Duration;
 
 const TARGET: &str = "alg-none/none-uppercase@hs256";
 
-fn run(mode: &str) -> Report {
-    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
+/// The hs256 policy.
+fn hs256() -> Policy {
+    Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap()
+}
+
+/// `misbehave.py MODE TARGET` as a backend.
+fn misbehave(mode: &str, target: &str) -> Process {
     let script = root().join("tests/adapters/misbehave.py");
-    let backend = Process::new(
+    Process::new(
         "misbehave",
         vec![
             "python3".into(),
             script.display().to_string(),
             mode.into(),
-            TARGET.into(),
+            target.into(),
         ],
         Clock::Request,
     )
-    .with_timeout(Duration::from_millis(1500));
-    Suite::new(policy)
+}
+
+fn run(mode: &str) -> Report {
+    let backend = misbehave(mode, TARGET).with_timeout(Duration::from_millis(1500));
+    Suite::new(hs256())
         .now(NOW)
         .families(&["alg-none"])
         .without_deviations()
@@ -109,7 +117,7 @@ fn early_exit() {
 
 #[test]
 fn a_missing_program_is_broken_not_a_crash() {
-    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
+    let policy = hs256();
     let backend = Process::new(
         "nothing",
         vec!["/nonexistent/adapter".into()],
@@ -126,20 +134,8 @@ fn a_missing_program_is_broken_not_a_crash() {
 
 /// The resource cases of the hs256 policy, run against `misbehave.py MODE`.
 fn resource_run(mode: &str, time_bound: Duration) -> Report {
-    let policy = Policy::load(root().join("fixtures/policies/hs256.toml")).unwrap();
-    let script = root().join("tests/adapters/misbehave.py");
-    let backend = Process::new(
-        "misbehave",
-        vec![
-            "python3".into(),
-            script.display().to_string(),
-            mode.into(),
-            "-".into(),
-        ],
-        Clock::Request,
-    )
-    .with_resource_time_bound(time_bound);
-    Suite::new(policy)
+    let backend = misbehave(mode, "-").with_resource_time_bound(time_bound);
+    Suite::new(hs256())
         .now(NOW)
         .cases("encoding/*")
         .without_deviations()
