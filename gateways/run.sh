@@ -165,6 +165,15 @@ case "$NAME" in
         # The naive config verifies with the token's own alg (deliberately unsafe, a regression target).
         if [ "$NAME" = haproxy-naive ]; then
             sed -i 's/jwt_verify("RS256",/jwt_verify(txn.alg,/' "$DIR/key-rules.cfg"
+            # And, as deployments do, the first (current) key lives at a conventional path:
+            # /etc/haproxy/pubkey.pem. With the token's alg chosen by the token, that path string
+            # is an HMAC secret anyone can guess (the catalog's
+            # alg-confusion/hs256-keyed-with-key-file-path). The file holds a TEST-ONLY public key.
+            first="$(sed -n '1s/.*jwt_verify(txn.alg,"\([^"]*\)").*/\1/p' "$DIR/key-rules.cfg")"
+            [ -n "$first" ] || die "$NAME: no key rule to point at /etc/haproxy/pubkey.pem"
+            { mkdir -p /etc/haproxy && cp "$first" /etc/haproxy/pubkey.pem; } 2>/dev/null \
+                || die "$NAME: cannot write /etc/haproxy/pubkey.pem (the naive config's conventional key path): run as root"
+            sed -i "1s|\"$first\"|\"/etc/haproxy/pubkey.pem\"|" "$DIR/key-rules.cfg"
         fi
         render "KEY_RULES=$(cat "$DIR/key-rules.cfg")"
         "$HAPROXY" -c -f "$DIR/haproxy.cfg" >"$DIR/check.log" 2>&1 \

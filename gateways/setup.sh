@@ -103,8 +103,8 @@ setup_apache() { # module package, module name
 
 for what in "$@"; do
     case "$what" in
-        envoy | haproxy | haproxy-naive | apache-oauth2 | apache-openidc) ;;
-        *) die "unknown gateway '$what' (known: envoy haproxy haproxy-naive apache-oauth2 apache-openidc)" ;;
+        envoy | haproxy | haproxy-naive | apache-oauth2 | apache-openidc | example-service) ;;
+        *) die "unknown gateway '$what' (known: envoy haproxy haproxy-naive apache-oauth2 apache-openidc example-service)" ;;
     esac
 done
 
@@ -117,6 +117,8 @@ for what in "$@"; do
         haproxy | haproxy-naive) setup_haproxy ;;
         apache-oauth2) setup_apache libapache2-mod-oauth2 mod_oauth2.so ;;
         apache-openidc) setup_apache libapache2-mod-auth-openidc mod_auth_openidc.so ;;
+        # examples/service: cargo builds it (examples/service/run.sh), nothing to install.
+        example-service) log "example-service: nothing to install" ;;
     esac
 done
 log "done: $*"

@@ -9,6 +9,10 @@ use jwt_harness::judge::FailOn;
 use jwt_harness::{report, Error, Fixtures, Suite};
 use std::path::PathBuf;
 
+#[path = "cmd_targets.rs"]
+mod targets;
+pub(crate) use targets::targets;
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -82,7 +86,7 @@ pub(crate) const RUN_EXAMPLES: &str = "Examples:
 
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// Policy files (repeatable; default: fixtures/policies/*).
+    /// Policy files, or default policies by name (`rs256`) (repeatable; default: every default policy).
     #[arg(long)]
     policy: Vec<PathBuf>,
     /// Backends: built-in names, NAME for fixtures/backends/NAME.toml with a `command`, or `all`
@@ -122,6 +126,11 @@ pub(crate) struct RunArgs {
     /// The statuses that mean a --target rejected it (any other status is broken).
     #[arg(long, default_value = "401,403")]
     reject_status: String,
+    /// Where a --target's upstream receives the caller's identity, checked on every accept:
+    /// `sub:HEADER` (the sub claim) or `payload:HEADER` (the payload, base64url); the upstream
+    /// must answer with the JSON of gateways/echo.py.
+    #[arg(long)]
+    identity: Option<String>,
     /// Requests in flight at once, per target.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
@@ -143,18 +152,31 @@ pub(crate) struct RunArgs {
     /// `max_key_refresh_s` is the bound; exit 1 when a target misses it).
     #[arg(long)]
     rotation: bool,
+    /// With --rotation: also targets whose key cache lives over a minute (their backend file's
+    /// `key_refresh_s`, e.g. mod_auth_openidc's 300 s): about six times that long.
+    #[arg(long, requires = "rotation")]
+    slow_rotation: bool,
     /// Families to run (repeatable; default: all).
     #[arg(long)]
     family: Vec<String>,
     /// Only cases whose id (family/name) matches this glob.
     #[arg(long)]
     case: Option<String>,
+    /// Run the case files of DIR (catalog format, as `fuzz` writes) instead of the catalog.
+    #[arg(long)]
+    cases: Option<PathBuf>,
     /// The report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also write a SARIF report here (for code scanning), whatever --format says.
+    #[arg(long)]
+    sarif: Option<PathBuf>,
+    /// Also write a JUnit XML report here (for a CI's test tab), whatever --format says.
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// What fails the run (exit 1): `low` is every unexplained unsafe, crash or broken result.
     #[arg(long, value_enum, default_value_t = FailOnArg::Low)]
     fail_on: FailOnArg,
@@ -273,6 +295,9 @@ pub(crate) fn cmd_run(
     if let Some(glob) = &args.case {
         suite = suite.cases(glob);
     }
+    if let Some(dir) = &args.cases {
+        suite = suite.with_catalog(dir);
+    }
     for path in &args.known {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -299,6 +324,14 @@ pub(crate) fn cmd_run(
         Some(path) => std::fs::write(path, &text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => print!("{text}"),
+    }
+    if let Some(path) = &args.sarif {
+        let sarif = serde_json::to_string_pretty(&report::to_sarif(&report))? + "\n";
+        std::fs::write(path, sarif).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::to_junit(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !report.forge_errors.is_empty() {
         return Ok(2);
@@ -344,145 +377,4 @@ pub(crate) fn cmd_run(
         }
         (None, _) => Ok(code),
     }
-}
-
-/// The run's HTTP targets (from --target and from backend files that declare one), started,
-/// checked against their baseline, and the JWKS server they share.
-pub(crate) struct Targets {
-    /// The targets, in order.
-    pub(crate) backends: Vec<backend::http::HttpTarget>,
-    /// Their names.
-    pub(crate) names: Vec<String>,
-    /// The JWKS server, while targets run.
-    pub(crate) server: Option<std::sync::Arc<jwt_harness::jwks::JwksServer>>,
-    /// Whether a target missed a rotation bound (`--rotation`).
-    pub(crate) rotation_failed: bool,
-}
-
-/// Starts the JWKS server and the targets the flags name, and checks each one's baseline: the
-/// policy's valid token accepted, a request without a token rejected (else exit 2).
-pub(crate) fn targets(
-    fixtures: &Fixtures,
-    args: &RunArgs,
-    timeout: std::time::Duration,
-) -> anyhow::Result<Targets> {
-    use backend::http::{HttpTarget, StatusSet, TargetConfig};
-    let declared: Vec<(String, jwt_harness::deviations::BackendFile)> = args
-        .backend
-        .iter()
-        .filter(|n| backend::builtin(n).is_none() && *n != "all")
-        .map(|n| Ok((n.clone(), fixtures.backend_file(n)?)))
-        .collect::<jwt_harness::Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|(_, f)| f.target.is_some())
-        .collect();
-    let mut out = Targets {
-        backends: Vec::new(),
-        names: Vec::new(),
-        server: None,
-        rotation_failed: false,
-    };
-    if declared.is_empty() && args.target.is_empty() {
-        return Ok(out);
-    }
-    if !args.target.is_empty() && args.policy.is_empty() {
-        bail!(Error::Config(
-            "--target needs the --policy its configuration enforces (its keys, issuer, audience)"
-                .into()
-        ));
-    }
-    let suite = Suite::from_policy_files(fixtures, &args.policy)?.cases("valid/*");
-    let policies = suite.policies()?;
-    // The server serves the first target's policy: a backend file's first, else the run's first.
-    let served = declared
-        .first()
-        .and_then(|(_, f)| f.policies.first())
-        .and_then(|p| policies.iter().find(|q| &q.name == p))
-        .or(policies.first())
-        .ok_or_else(|| Error::Config("no policy".into()))?;
-    let server = std::sync::Arc::new(
-        jwt_harness::jwks::JwksServer::start(served, &fixtures.attackers()?, args.jwks_port)
-            .map_err(Error::Config)?,
-    );
-    eprintln!(
-        "jwt-harness: JWKS server for policy {} at {}",
-        served.name,
-        server.jwks_url()
-    );
-    let root = fixtures.root().ok_or_else(|| {
-        Error::Config("backend-file targets start from a checkout: run there or give --root".into())
-    })?;
-    for (name, file) in &declared {
-        eprintln!("jwt-harness: starting {name}");
-        out.backends.push(jwt_harness::target::from_file(
-            name, file, root, &server, timeout,
-        )?);
-        out.names.push(name.clone());
-    }
-    for (i, url) in args.target.iter().enumerate() {
-        let mut config = TargetConfig::new(url);
-        config.method = args.method.clone();
-        config.timeout = timeout;
-        config.concurrency = args.concurrency.max(1);
-        config.accept = StatusSet::parse(&args.accept_status)
-            .map_err(|e| Error::Config(format!("--accept-status: {e}")))?;
-        config.reject = StatusSet::parse(&args.reject_status)
-            .map_err(|e| Error::Config(format!("--reject-status: {e}")))?;
-        for h in &args.header {
-            let (k, v) = h
-                .split_once(':')
-                .ok_or_else(|| Error::Config(format!("--header {h:?}: not `Name: value`")))?;
-            config
-                .headers
-                .push((k.trim().to_string(), v.trim().to_string()));
-        }
-        let name = args.target_name.get(i).cloned().unwrap_or_else(|| match i {
-            0 => "target".to_string(),
-            n => format!("target-{}", n + 1),
-        });
-        let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
-        let t = HttpTarget::new(&name, config)
-            .map_err(|e| Error::Config(format!("--target {url}: {e}")))?
-            .with_policies(names)
-            .with_jwks_server(server.clone());
-        out.backends.push(t);
-        out.names.push(name);
-    }
-    let forged = suite.forge_at(jwt_harness::run::system_now())?;
-    for t in &out.backends {
-        let name = t.info().name;
-        let wanted = t.policies().unwrap_or_default();
-        let Some(inst) = forged.instances.iter().find(|i| {
-            i.case.id == "valid/baseline" && (wanted.is_empty() || wanted.contains(&i.policy.name))
-        }) else {
-            bail!(Error::Config(format!(
-                "{name}: none of its policies ({}) is among the run's",
-                wanted.join(", ")
-            )));
-        };
-        t.preflight(&inst.token).map_err(|e| {
-            Error::Config(format!(
-                "{name} is misconfigured (baseline under policy {}): {e}",
-                inst.policy.name
-            ))
-        })?;
-    }
-    if args.rotation {
-        let list: Vec<_> = out
-            .backends
-            .iter()
-            .zip(&out.names)
-            .map(|(t, n)| {
-                (
-                    t,
-                    n.as_str(),
-                    declared.iter().find(|(d, _)| d == n).map(|(_, f)| f),
-                )
-            })
-            .collect();
-        out.rotation_failed = jwt_harness::rotation::play_all(&list, &server, served, &forged)
-            .map_err(Error::Config)?;
-    }
-    out.server = Some(server);
-    Ok(out)
 }

@@ -34,6 +34,11 @@ pub struct Deviation {
     /// is not reported yet, it says what goes wrong without a ready-made exploit.
     #[serde(default)]
     pub summary: Option<String>,
+    /// What the deviation exercises, for `jwt-harness fuzz`: globs over the fuzzer's labels
+    /// (`crit-present`, `iat-*`). A fuzzed token whose minimized mutations carry a label matching
+    /// each of them is explained by this deviation too. Catalog runs match `case` only.
+    #[serde(default)]
+    pub exercises: Vec<String>,
 }
 
 /// Whether a deviation's `status` has one of its three forms.
@@ -164,6 +169,12 @@ pub struct BackendFile {
     pub reject_status: Option<String>,
     /// Why the target cannot take part in the rotation scenarios (`run --rotation`), if so.
     pub no_rotation: Option<String>,
+    /// HTTP targets: where the upstream receives the caller's identity (`payload:HEADER` or
+    /// `sub:HEADER`, [`crate::identity::Identity`]), checked on every accepted request.
+    pub identity: Option<String>,
+    /// HTTP targets: the key-cache lifetime the target's configuration cannot go below, when it
+    /// exceeds the policy's `max_key_refresh_s`: the bound its rotation scenarios are held to.
+    pub key_refresh_s: Option<u64>,
     /// Rotation phases the target is known to miss, each with its reason.
     #[serde(default, rename = "rotation_deviation")]
     pub rotation_deviations: Vec<RotationDeviation>,
@@ -278,6 +289,28 @@ impl BackendFile {
                 .all(|c| self.unchecked.iter().any(|u| u.claim == *c))
     }
 
+    /// The first deviation that explains a finding of `jwt-harness fuzz`: it explains this
+    /// finding under a policy its glob matches, and either each of its `exercises` patterns
+    /// matches one of the fuzzed token's labels, or its `case` glob matches one of `nearest`,
+    /// the catalog cases whose recipe is exactly the token's minimized mutation list.
+    pub fn known_fuzzed(
+        &self,
+        nearest: &[String],
+        labels: &[String],
+        policy: &str,
+        finding: &str,
+    ) -> Option<&Deviation> {
+        self.deviations.iter().find(|d| {
+            let exercised = !d.exercises.is_empty()
+                && d.exercises
+                    .iter()
+                    .all(|p| labels.iter().any(|l| glob(p, l)));
+            d.finding == finding
+                && glob(&d.policy, policy)
+                && (exercised || nearest.iter().any(|c| glob(&d.case, c)))
+        })
+    }
+
     /// The first deviation that covers a result (see [`Deviation::covers`]).
     pub fn known(&self, case: &str, policy: &str, finding: &str) -> Option<&Deviation> {
         self.deviations
@@ -339,6 +372,7 @@ mod tests {
             reason: "because".into(),
             status: None,
             summary: None,
+            exercises: Vec::new(),
         }
     }
 
@@ -391,6 +425,32 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("unknown variant"), "{e}");
+    }
+
+    #[test]
+    fn fuzzed_findings_match_by_what_they_exercise() {
+        let text = "[[deviation]]\ncase = \"time/iat-*\"\nfinding = \"unsafe\"\nreason = \"r\"\nexercises = [\"iat-*\"]\n";
+        let file = BackendFile::parse("f", text).unwrap();
+        let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(file
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "unsafe")
+            .is_some());
+        assert!(file
+            .known_fuzzed(&[], &labels(&["exp-bool"]), "hs256", "unsafe")
+            .is_none());
+        assert!(file
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "crash")
+            .is_none());
+        // Without exercises, only a catalog case with exactly the same recipe matches.
+        let bare = BackendFile::parse("f", &text.replace("exercises = [\"iat-*\"]\n", "")).unwrap();
+        assert!(bare
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "p", "unsafe")
+            .is_none());
+        assert!(bare
+            .known_fuzzed(&["time/iat-string".into()], &[], "p", "unsafe")
+            .is_some());
+        // A catalog run still matches by case only.
+        assert!(file.known("time/iat-string", "p", "unsafe").is_some());
     }
 
     #[test]

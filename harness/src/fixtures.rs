@@ -144,7 +144,16 @@ impl Fixtures {
         }
     }
 
-    /// A policy of `fixtures/policies/` by name, its key files read from the same source.
+    /// A `--policy` argument: a policy file, or the name of a default policy (`rs256`) when no
+    /// file of that name exists, so an installed `jwt-harness` runs without a checkout.
+    pub fn load_policy(&self, path: &Path) -> Result<Policy> {
+        match path.to_str() {
+            Some(name) if !path.exists() && DEFAULT_POLICIES.contains(&name) => self.policy(name),
+            _ => Policy::load(path),
+        }
+    }
+
+    /// A default policy by name (`rs256`), from these fixtures.
     pub fn policy(&self, name: &str) -> Result<Policy> {
         match self {
             Fixtures::Dir(root) => {

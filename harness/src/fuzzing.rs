@@ -67,3 +67,68 @@ pub fn case_file(data: &[u8]) {
         let _ = crate::cases::parse_family("fuzz", text);
     }
 }
+
+/// The mutator of `jwt-harness fuzz`: any bytes seed a mutation list drawn by its own
+/// generators under one of the default policies. Composing and forging it never panics, and the
+/// case file it is written as loads back with the same recipe.
+pub fn mutations(data: &[u8]) {
+    use crate::cases::{Attacker, Case, Expect, Impact, Reason};
+    use crate::mutate::{self, write, GenContext, Rng};
+    static ATTACKERS: OnceLock<crate::forge::Attackers> = OnceLock::new();
+    let attackers = ATTACKERS.get_or_init(|| {
+        crate::fixtures::Fixtures::Embedded
+            .attackers()
+            .unwrap_or_else(|e| panic!("the attacker keys do not load: {e}"))
+    });
+    let mut rng = Rng::new(crate::forge::fnv(data));
+    let policy = rng.pick(policies());
+    let ctx = GenContext::of(policy);
+    let atoms = mutate::atoms(&ctx);
+    let mut list = Vec::new();
+    for _ in 0..1 + rng.below(4) {
+        list.extend(rng.pick(&atoms).draw(&mut rng, &ctx));
+    }
+    let base: Case = toml::from_str("name = \"b\"\ndescription = \"d\"\nexpect = \"either\"\n")
+        .expect("the base case parses");
+    let case = mutate::compose(&base, &list);
+    let _ = crate::forge::forge_one(&case, policy, attackers, crate::suite::FIXED_NOW, 0);
+    let e = write::Expectation {
+        expect: Expect::Reject,
+        reason: Some(Reason::Other),
+        attacker: Some(Attacker::Anyone),
+        impact: Some(Impact::Forgery),
+        checks: Vec::new(),
+        refs: vec!["RFC 7515 §5.2".into()],
+    };
+    let written = write::finding_case(&base, &list, "fuzzed", "a fuzzed case", &e);
+    let text = write::case_toml(&written).expect("a case serializes");
+    let back = crate::cases::parse_family("fuzz", &text)
+        .unwrap_or_else(|err| panic!("a written case does not load: {err}\n{text}"));
+    let recipe = |c: &Case| {
+        format!(
+            "{:?}",
+            (
+                (&c.alg, c.key, &c.header, &c.remove_header, &c.header_raw),
+                (
+                    &c.header_segment,
+                    &c.claims,
+                    &c.remove_claims,
+                    &c.claims_raw
+                ),
+                (&c.claims_segment, &c.hmac_key, &c.signature, &c.alter),
+                (&c.tamper_header, &c.tamper_claims, c.requires.key_type),
+            )
+        )
+    };
+    assert_eq!(recipe(&back[0]), recipe(&written), "{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mutation_lists_forge_and_round_trip_through_case_files() {
+        for i in 0u32..400 {
+            super::mutations(&i.to_le_bytes());
+        }
+    }
+}

@@ -11,6 +11,7 @@ use jwt_harness::{report, Error, Fixtures, Suite};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cmd_fuzz;
 mod cmd_run;
 
 /// Listing formats of `cases`.
@@ -63,6 +64,10 @@ enum Command {
     /// Run the catalog against backends and judge every verdict.
     #[command(after_help = cmd_run::RUN_EXAMPLES)]
     Run(Box<cmd_run::RunArgs>),
+    /// Fuzz one backend with tokens mutated from the catalog, judged by the oracle; findings are
+    /// minimized and written as case files (exit 1 on an unexplained unsafe or crash finding).
+    #[command(after_help = cmd_fuzz::FUZZ_EXAMPLES)]
+    Fuzz(Box<cmd_fuzz::FuzzArgs>),
     /// List the catalog as expanded over the policies.
     #[command(after_help = CASES_EXAMPLES)]
     Cases {
@@ -129,7 +134,7 @@ enum Command {
     /// gateway under test to fetch; attacker key sets under /attacker/. Runs until interrupted.
     #[command(after_help = SERVE_EXAMPLES)]
     ServeJwks {
-        /// The policy file whose public keys to serve.
+        /// The policy file whose public keys to serve (or a default policy's name: rs256).
         #[arg(long)]
         policy: PathBuf,
         /// The port (127.0.0.1 only).
@@ -173,6 +178,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             let externals = cmd_run::external_backends(&args, matches.subcommand_matches("run"))?;
             cmd_run::cmd_run(&fixtures, *args, externals)
         }
+        Command::Fuzz(args) => cmd_fuzz::cmd_fuzz(&fixtures, *args),
         Command::Cases {
             policy,
             format,
@@ -218,7 +224,7 @@ fn dispatch(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<u8> {
             verbose,
         } => cmd_vectors(&file, explain.as_deref(), &backend, verbose),
         Command::ServeJwks { policy, port } => {
-            let policy = Policy::load(&policy)?;
+            let policy = fixtures.load_policy(&policy)?;
             let server =
                 jwt_harness::jwks::JwksServer::start(&policy, &fixtures.attackers()?, port)
                     .map_err(Error::Config)?;

@@ -198,15 +198,23 @@ pub fn play(
     out
 }
 
+/// Refresh bounds above this make a scenario run long (about six bounds): they are played only
+/// when asked (`run --slow-rotation`).
+pub const SLOW_REFRESH_S: u64 = 60;
+
 /// Plays the scenarios against every target (name, and its backend file if it has one) but those
 /// whose file says why they cannot take part (`no_rotation`), printing each one's phases on
 /// standard error; `Ok(true)` when one missed a bound its file does not explain. The tokens are
 /// the policy's `valid/baseline` (current key) and `valid/second-key` (next key) in `forged`.
+/// The bound is the policy's `max_key_refresh_s`, or the target's own key-cache lifetime where
+/// its file states one (`key_refresh_s`: a configuration that cannot go lower); a bound over
+/// [`SLOW_REFRESH_S`] is played only with `slow`.
 pub fn play_all(
     targets: &[(&HttpTarget, &str, Option<&BackendFile>)],
     server: &JwksServer,
     policy: &Policy,
     forged: &Forged,
+    slow: bool,
 ) -> Result<bool, String> {
     let Some(refresh) = policy.max_key_refresh_s else {
         eprintln!(
@@ -252,6 +260,19 @@ pub fn play_all(
                     .collect()
             })
             .unwrap_or_default();
+        let refresh = file.and_then(|f| f.key_refresh_s).unwrap_or(refresh);
+        if refresh > SLOW_REFRESH_S && !slow {
+            eprintln!(
+                "rotation {name}: not played: its key cache lives {refresh} s (key_refresh_s), so \
+                 the scenarios take about {} min: run with --slow-rotation",
+                (refresh * 6).div_ceil(60)
+            );
+            continue;
+        }
+        eprintln!(
+            "rotation {name}: bound {refresh} s + {} s of slack",
+            SLACK.as_secs()
+        );
         let phases = play(target, server, &keys, Duration::from_secs(refresh));
         failed |= phases
             .iter()

@@ -214,6 +214,9 @@ fn run_backend(
         .into_iter()
         .map(|f| (f.tag, f.path))
         .collect();
+    // Accepted requests whose upstream received another identity than the token's.
+    let forwarded: std::collections::HashMap<String, String> =
+        entry.backend.take_identity_findings().into_iter().collect();
     forged
         .instances
         .iter()
@@ -231,6 +234,17 @@ fn run_backend(
                 None => (finding, outcome),
                 Some(path) => (Finding::Unsafe, fetched_outcome(outcome, path)),
             };
+            let note = match (&outcome, fetched.get(&crate::jwks::attacker_tag(&inst.id))) {
+                (Outcome::Accept, Some(path)) => Some(fetched_note(path)),
+                _ => None,
+            };
+            let (finding, note) = match forwarded.get(&inst.id) {
+                None => (finding, note),
+                Some(what) => (
+                    Finding::Unsafe,
+                    Some(note.map_or(what.clone(), |n| format!("{n}; {what}"))),
+                ),
+            };
             // What only a check the library documents it lacks would reject is not unsafe.
             let finding = match finding {
                 Finding::Unsafe if entry.file.leaves_unchecked(&inst.case.checks) => {
@@ -246,7 +260,7 @@ fn run_backend(
                 (_, o) => o,
             };
             let known = known_deviation(&entry.file, inst, finding);
-            ResultRow::new(&info.name, inst, outcome, finding, known)
+            ResultRow::new(&info.name, inst, outcome, finding, known).with_note(note)
         })
         .collect()
 }
@@ -345,10 +359,7 @@ fn run_batches(
 /// says what was fetched (the finding becomes `unsafe` whatever the verdict).
 fn fetched_outcome(outcome: crate::backend::Outcome, path: &str) -> crate::backend::Outcome {
     use crate::backend::Outcome;
-    let note = format!(
-        "fetched {path}, a URL the token named: the target lets anyone choose where it sends \
-         requests and which keys it loads (RFC 8725 §3.10)"
-    );
+    let note = fetched_note(path);
     match outcome {
         Outcome::Reject { reason, detail } => Outcome::Reject {
             reason,
@@ -359,6 +370,14 @@ fn fetched_outcome(outcome: crate::backend::Outcome, path: &str) -> crate::backe
         Outcome::Crash(d) => Outcome::Crash(format!("{note}; {d}")),
         Outcome::Broken(d) => Outcome::Broken(format!("{note}; {d}")),
     }
+}
+
+/// What a fetch of an attacker URL means, in words.
+fn fetched_note(path: &str) -> String {
+    format!(
+        "fetched {path}, a URL the token named: the target lets anyone choose where it sends \
+         requests and which keys it loads (RFC 8725 §3.10)"
+    )
 }
 
 fn known_deviation(file: &BackendFile, inst: &Instance, finding: Finding) -> Option<String> {

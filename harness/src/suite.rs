@@ -93,7 +93,7 @@ impl Suite {
             Suite::with_policies(
                 files
                     .iter()
-                    .map(crate::policy::Policy::load)
+                    .map(|f| fixtures.load_policy(f))
                     .collect::<Result<_>>()?,
             )
         };

@@ -54,6 +54,12 @@ pub fn from_file(
     if let Some(r) = &file.reject_status {
         config.reject = StatusSet::parse(r).map_err(|e| Error::Config(format!("{origin}: {e}")))?;
     }
+    if let Some(i) = &file.identity {
+        config.identity = Some(
+            i.parse()
+                .map_err(|e| Error::Config(format!("{origin}: {e}")))?,
+        );
+    }
     let mut target =
         HttpTarget::new(name, config).map_err(|e| Error::Config(format!("{origin}: {e}")))?;
     if let Some(v) = &file.version {

@@ -60,6 +60,7 @@ async fn handle(
                     .contains_key("access_token")
                     .then(|| "access_token".to_string()),
                 form: None,
+                headers: Default::default(),
             };
             let carried = q.get("access_token").cloned().unwrap_or_default();
             jwt_harness::transport::bearer_token(&request, &carried, &s.policy).ok()
@@ -88,7 +89,17 @@ async fn handle(
     }
     let now = jwt_harness::run::system_now();
     match oracle::validate(&token, &s.policy, now) {
-        Verdict::Accept(_) => (StatusCode::OK, HeaderMap::new(), "ok".into()),
+        Verdict::Accept(claims) => {
+            // What an upstream would receive, in the echo's shape: the strict service the
+            // validated sub; the flawed one trusts an X-User header the client sent.
+            let client = headers.get("x-user").and_then(|v| v.to_str().ok());
+            let user = match (s.kind, client) {
+                (Kind::Flawed, Some(c)) => serde_json::Value::String(c.to_string()),
+                _ => claims.get("sub").cloned().unwrap_or_default(),
+            };
+            let body = serde_json::json!({"headers": {"x-user": user}});
+            (StatusCode::OK, HeaderMap::new(), body.to_string())
+        }
         Verdict::Reject(reason, _) => {
             let mut h = HeaderMap::new();
             let challenge = format!(
@@ -142,7 +153,9 @@ fn finding<'r>(report: &'r Report, case: &str) -> &'r jwt_harness::report::Resul
 fn a_strict_service_passes_the_transport_cases_and_the_catalog() {
     let policy = rs256();
     let (url, _rt) = serve(Kind::Strict, &policy);
-    let target = HttpTarget::new("strict", TargetConfig::new(&url))
+    let mut config = TargetConfig::new(&url);
+    config.identity = Some("sub:x-user".parse().unwrap());
+    let target = HttpTarget::new("strict", config)
         .unwrap()
         .with_policies(vec!["rs256".into()]);
     let valid = Suite::new(policy)
@@ -184,7 +197,9 @@ fn a_flawed_service_shows_each_flaw_as_its_case() {
     let server = Arc::new(
         JwksServer::start(&policy, &Fixtures::Dir(root()).attackers().unwrap(), 8089).unwrap(),
     );
-    let target = HttpTarget::new("flawed", TargetConfig::new(&url))
+    let mut config = TargetConfig::new(&url);
+    config.identity = Some("sub:x-user".parse().unwrap());
+    let target = HttpTarget::new("flawed", config)
         .unwrap()
         .with_policies(vec!["rs256".into()])
         .with_jwks_server(server);
@@ -205,6 +220,14 @@ fn a_flawed_service_shows_each_flaw_as_its_case() {
     assert_ne!(
         finding(&report, "header-injection/x5u-loopback-attacker").finding,
         Finding::Unsafe
+    );
+    // It passes the client's X-User on: the identity check makes the accept unsafe.
+    let ident = finding(&report, "transport/client-identity-headers");
+    assert_eq!(ident.finding, Finding::Unsafe, "{}", ident.detail());
+    assert!(
+        ident.detail().contains("x-user naming sub \"admin\""),
+        "{}",
+        ident.detail()
     );
     // Scheme case-sensitivity: it wants "Bearer " exactly, so lowercase is a strict finding.
     assert_eq!(

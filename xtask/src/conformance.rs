@@ -3,7 +3,9 @@
 //!
 //! Without `--all`: the pure-Rust built-in backends, no set-up needed. With `--all`: also the
 //! backends that link system libraries (cargo feature `system-backends`) and the external
-//! adapters of `adapters/`, which `adapters/setup.sh` installs under `target/adapters/` first.
+//! adapters of `adapters/`, which `adapters/setup.sh` installs under `target/adapters/` first,
+//! and the real gateways of `gateways/` as HTTP targets (`cargo xtask gateways`: started on
+//! 127.0.0.1, judged, compared with their baselines `tests/gateways/NAME.txt`, stopped).
 
 use crate::util::{cargo_bin, cmd, install_system_packages, run as run_cmd};
 use anyhow::{bail, Result};
@@ -57,7 +59,18 @@ pub fn run(args: &[String]) -> Result<()> {
             "snapshots rewritten: review them with `git diff tests/snapshots` before committing"
         );
     }
+    let gateways = if all {
+        let a: Vec<String> = if update {
+            vec!["--update".into()]
+        } else {
+            Vec::new()
+        };
+        crate::gateways::run(&a)
+    } else {
+        Ok(())
+    };
     matrix?;
     snapshots?;
+    gateways?;
     Ok(())
 }

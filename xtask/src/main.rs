@@ -8,6 +8,7 @@ mod cve;
 mod findings;
 mod fuzz;
 mod gateways;
+mod gateways_start;
 mod matrix;
 mod package;
 mod snapshots;
@@ -21,18 +22,26 @@ tasks:
   conformance [--all] [--update]
                            run the backends over the default policies, print the matrix, compare
                            the verdicts with tests/snapshots (--update rewrites them; --all adds
-                           the system-library backends and the adapters/ in other languages)
+                           the system-library backends, the adapters/ in other languages and
+                           the real gateways of gateways/)
   matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
   catalog [--check]        write docs/CATALOG.md from fixtures/cases
   findings [--check]       write docs/FINDINGS.md, the findings register, from fixtures/backends
   cve                      every fixtures/cve entry: vulnerable release flagged, fixed one clean
   ci                       everything CI checks: fmt, clippy, tests, package, conformance, cve,
                            the generated docs (matrix, catalog, findings), fuzz smoke
-  bench                    throughput figures (release build)
+  bench [http]             throughput figures (release build); http: requests/s against the local
+                           strict HAProxy at concurrency 1 and 16, the catalog's wall time, and
+                           jwt_tool's rate against it
   package                  cargo package the library and test examples/custom-validator against it
-  fuzz [TARGET] [--seconds N]  run the cargo-fuzz targets (all by default)
+  fuzz [TARGET…] [--time S] [--seed-corpus]
+                           run the cargo-fuzz targets (all by default; ASan on nightly); crashes
+                           are minimized into fixtures/regressions/TARGET/
   gen-fixtures             regenerate the test-only keys in fixtures/keys
-  gateways [--update] [NAME…]  real gateways (gateways/) as HTTP targets against tests/gateways/ baselines";
+  gateways [--update] [NAME…]  real gateways (gateways/) as HTTP targets against tests/gateways/ baselines
+  gateways start [NAME…] | gateways stop
+                           start the gateways on fixed 127.0.0.1 ports for runs by hand (prints
+                           the jwt-harness run --target line for each), or stop them";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

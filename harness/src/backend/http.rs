@@ -16,8 +16,10 @@
 //! harness (`start`, `stop`: [`Lifecycle`]).
 
 pub use super::status::StatusSet;
+use super::status::{error_chain, excerpt, guess_reason, redact};
 use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
-use crate::cases::{Reason, Transport};
+use crate::cases::Transport;
+use crate::identity::Forwarded;
 use crate::policy::Policy;
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
@@ -41,6 +43,8 @@ pub struct TargetConfig {
     pub concurrency: usize,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Where the upstream receives the caller's identity, checked on every accept.
+    pub identity: Option<crate::identity::Identity>,
 }
 
 impl TargetConfig {
@@ -54,6 +58,7 @@ impl TargetConfig {
             reject: StatusSet(vec![(401, 401), (403, 403)]),
             concurrency: 8,
             timeout: Duration::from_secs(10),
+            identity: None,
         }
     }
 }
@@ -83,6 +88,8 @@ pub struct HttpTarget {
     lifecycle: Option<Lifecycle>,
     /// The harness's JWKS server and how many of its fetches were already taken.
     jwks: Option<(std::sync::Arc<crate::jwks::JwksServer>, Mutex<usize>)>,
+    /// Accepted requests whose upstream received another identity: (instance id, what).
+    identity_findings: Mutex<Vec<(String, String)>>,
 }
 
 impl Drop for HttpTarget {
@@ -156,6 +163,7 @@ impl HttpTarget {
             inflight: (Mutex::new(0), Condvar::new()),
             lifecycle: None,
             jwks: None,
+            identity_findings: Mutex::new(Vec::new()),
         })
     }
 
@@ -163,6 +171,12 @@ impl HttpTarget {
     pub fn with_version(mut self, version: &str) -> HttpTarget {
         self.version = version.to_string();
         self
+    }
+
+    /// How the target is reached and judged (a benchmark reaches a started target again with
+    /// another concurrency).
+    pub fn config(&self) -> &TargetConfig {
+        &self.config
     }
 
     /// Fixes the policies the target enforces (its configuration's): cases under other
@@ -204,8 +218,8 @@ impl HttpTarget {
     /// and a request without a token rejected. `Err` says what is misconfigured.
     pub fn preflight(&self, valid: &str) -> Result<(), String> {
         let none = Transport::default();
-        match self.send(valid, None) {
-            Outcome::Accept => {}
+        match self.send(None, valid, None) {
+            Outcome::Accept => self.preflight_identity(valid)?,
             other => {
                 return Err(format!(
                     "the target does not accept the policy's valid token (it answered {}): \
@@ -216,7 +230,7 @@ impl HttpTarget {
                 ))
             }
         }
-        match self.send(valid, Some(&none)) {
+        match self.send(None, valid, Some(&none)) {
             Outcome::Reject { .. } => Ok(()),
             other => Err(format!(
                 "the target does not reject a request without a token (it answered {}): is \
@@ -230,7 +244,32 @@ impl HttpTarget {
 
     /// Sends `token` the ordinary way (`Authorization: Bearer`) and maps the answer.
     pub fn check(&self, token: &str) -> Outcome {
-        self.send(token, None)
+        self.send(None, token, None)
+    }
+
+    /// With an identity declared, the valid token's request must reach the upstream naming the
+    /// token's `sub`: otherwise nothing the run checks would mean anything.
+    fn preflight_identity(&self, valid: &str) -> Result<(), String> {
+        let Some(identity) = &self.config.identity else {
+            return Ok(());
+        };
+        let body = self
+            .request(valid, None)
+            .and_then(|rb| rb.send().map_err(|_| "the request failed"))
+            .map_err(|e| e.to_string())?
+            .text()
+            .unwrap_or_default();
+        match crate::identity::check(identity, valid, &body) {
+            Forwarded::Matches(_) => Ok(()),
+            Forwarded::Absent => Err(format!(
+                "the upstream received no {} header for the policy's valid token: is the \
+                 identity ({identity}) declared right, and does the upstream echo it?",
+                identity.header()
+            )),
+            Forwarded::Unobservable(why) | Forwarded::Differs(why) => Err(format!(
+                "the identity ({identity}) of the policy's valid token cannot be checked: {why}"
+            )),
+        }
     }
 
     /// Blocks until fewer than `concurrency` requests are in flight, then takes a slot.
@@ -288,6 +327,9 @@ impl HttpTarget {
         for (k, v) in &self.config.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
+        for (k, v) in transport.map(|t| &t.headers).into_iter().flatten() {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
         for v in values {
             let value = HeaderValue::from_str(&v)
                 .map_err(|_| "the token cannot travel in an HTTP header (a control character)")?;
@@ -299,8 +341,9 @@ impl HttpTarget {
         Ok(rb)
     }
 
-    /// Sends one request and maps the answer.
-    fn send(&self, token: &str, transport: Option<&Transport>) -> Outcome {
+    /// Sends one request and maps the answer; for an accept of instance `id`, checks the
+    /// identity the upstream received.
+    fn send(&self, id: Option<&str>, token: &str, transport: Option<&Transport>) -> Outcome {
         let rb = match self.request(token, transport) {
             Ok(rb) => rb,
             Err(e) => return Outcome::Unsupported(e.to_string()),
@@ -324,9 +367,18 @@ impl HttpTarget {
             .get(WWW_AUTHENTICATE)
             .and_then(|v| v.to_str().ok())
             .map(|v| redact(v, token));
-        let body = response.text().unwrap_or_default();
-        let body = redact(&excerpt(&body), token);
+        let raw = response.text().unwrap_or_default();
+        let body = redact(&excerpt(&raw), token);
         if self.config.accept.contains(status) {
+            if let (Some(identity), Some(id)) = (&self.config.identity, id) {
+                if let Forwarded::Differs(what) = crate::identity::check(identity, token, &raw) {
+                    let mut found = self
+                        .identity_findings
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    found.push((id.to_string(), what));
+                }
+            }
             Outcome::Accept
         } else if self.config.reject.contains(status) {
             let detail = match &challenge {
@@ -356,59 +408,6 @@ fn describe(o: &Outcome) -> String {
     }
 }
 
-/// The error and its sources, one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// The first 200 characters of a body, on one line.
-fn excerpt(body: &str) -> String {
-    let one: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-    one.chars().take(200).collect()
-}
-
-/// Cuts the token (and its signature, the part that proves possession) out of a text.
-fn redact(text: &str, token: &str) -> String {
-    let mut out = text.to_string();
-    if token.len() >= 16 {
-        out = out.replace(token, "<token>");
-    }
-    if let Some(sig) = token.rsplit('.').next().filter(|s| s.len() >= 16) {
-        out = out.replace(sig, "<signature>");
-    }
-    out
-}
-
-/// The reason a `WWW-Authenticate` challenge suggests (RFC 6750 §3: `error_description` is
-/// free text); `None` when nothing in it is recognisable. Diagnostics only: a target's reason
-/// never decides whether a verdict is safe.
-fn guess_reason(challenge: &str) -> Option<Reason> {
-    let c = challenge.to_ascii_lowercase();
-    let table: [(&str, Reason); 10] = [
-        ("expired", Reason::Expired),
-        ("not yet valid", Reason::NotYetValid),
-        ("nbf", Reason::NotYetValid),
-        ("audience", Reason::Audience),
-        ("issuer", Reason::Issuer),
-        ("signature", Reason::Signature),
-        ("algorithm", Reason::Algorithm),
-        ("kid", Reason::Key),
-        ("malformed", Reason::Malformed),
-        ("missing", Reason::MissingClaim),
-    ];
-    table
-        .iter()
-        .find(|(word, _)| c.contains(word))
-        .map(|&(_, r)| r)
-}
-
 /// An HTTP target prepared for one policy (the policy lives in the target's configuration).
 struct Prepared<'a> {
     target: &'a HttpTarget,
@@ -416,7 +415,7 @@ struct Prepared<'a> {
 
 impl Validator for Prepared<'_> {
     fn validate(&self, token: &str, _now: u64) -> Outcome {
-        self.target.send(token, None)
+        self.target.send(None, token, None)
     }
 
     fn validate_batch(&self, batch: &[BatchItem<'_>]) -> Vec<Outcome> {
@@ -429,7 +428,7 @@ impl Validator for Prepared<'_> {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(item) = batch.get(i) else { break };
-                    let o = self.target.send(item.token, item.transport);
+                    let o = self.target.send(Some(item.id), item.token, item.transport);
                     slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(o);
                 });
             }
@@ -476,6 +475,15 @@ impl Backend for HttpTarget {
         new
     }
 
+    fn take_identity_findings(&self) -> Vec<(String, String)> {
+        std::mem::take(
+            &mut *self
+                .identity_findings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
     fn pipelined(&self) -> bool {
         true
     }
@@ -484,6 +492,7 @@ impl Backend for HttpTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::Reason;
 
     #[test]
     fn tokens_never_appear_in_excerpts() {

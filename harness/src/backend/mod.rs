@@ -166,6 +166,14 @@ pub trait Backend: Send + Sync {
         Vec::new()
     }
 
+    /// For HTTP targets that declare where their upstream receives the caller's identity
+    /// ([`crate::identity`]): the instance ids whose accepted request forwarded another identity
+    /// than the token's, each with what was forwarded, since the last call. The runner makes
+    /// each an unsafe finding.
+    fn take_identity_findings(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The policies this backend enforces, when it is fixed to some (a gateway is configured
     /// for one policy); `None`: any policy, sent with each request or prepared per policy. Cases
     /// under other policies are not run against it and get no result.

@@ -1,4 +1,7 @@
-//! HTTP status sets (`200-299`, `401,403`): what an HTTP target's answer means.
+//! HTTP status sets (`200-299`, `401,403`) and the reading of an HTTP target's answer: what it
+//! means, and what of it a report may show.
+
+use crate::cases::Reason;
 
 /// A set of HTTP status codes: ranges and single codes (`200-299`, `401,403`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,59 @@ impl std::fmt::Display for StatusSet {
             .collect();
         f.write_str(&parts.join(","))
     }
+}
+
+/// The error and its sources, one line.
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The first 200 characters of a body, on one line.
+pub(super) fn excerpt(body: &str) -> String {
+    let one: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    one.chars().take(200).collect()
+}
+
+/// Cuts the token (and its signature, the part that proves possession) out of a text.
+pub(super) fn redact(text: &str, token: &str) -> String {
+    let mut out = text.to_string();
+    if token.len() >= 16 {
+        out = out.replace(token, "<token>");
+    }
+    if let Some(sig) = token.rsplit('.').next().filter(|s| s.len() >= 16) {
+        out = out.replace(sig, "<signature>");
+    }
+    out
+}
+
+/// The reason a `WWW-Authenticate` challenge suggests (RFC 6750 §3: `error_description` is
+/// free text); `None` when nothing in it is recognisable. Diagnostics only: a target's reason
+/// never decides whether a verdict is safe.
+pub(super) fn guess_reason(challenge: &str) -> Option<Reason> {
+    let c = challenge.to_ascii_lowercase();
+    let table: [(&str, Reason); 10] = [
+        ("expired", Reason::Expired),
+        ("not yet valid", Reason::NotYetValid),
+        ("nbf", Reason::NotYetValid),
+        ("audience", Reason::Audience),
+        ("issuer", Reason::Issuer),
+        ("signature", Reason::Signature),
+        ("algorithm", Reason::Algorithm),
+        ("kid", Reason::Key),
+        ("malformed", Reason::Malformed),
+        ("missing", Reason::MissingClaim),
+    ];
+    table
+        .iter()
+        .find(|(word, _)| c.contains(word))
+        .map(|&(_, r)| r)
 }
 
 #[cfg(test)]

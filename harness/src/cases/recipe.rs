@@ -256,6 +256,10 @@ pub struct Transport {
     pub query: Option<String>,
     /// The token in a form-encoded POST body under this name (RFC 6750 §2.2).
     pub form: Option<String>,
+    /// Extra request headers the client sends (name → value), e.g. an identity header of its
+    /// own that a gateway must strip or overwrite ([`crate::identity`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Transport {
@@ -360,7 +364,7 @@ pub struct Case {
     pub alter: Vec<AlterOp>,
     /// A variant of the policy's key set.
     pub trust: Option<Trust>,
-    /// How an HTTP target receives the token (family `transport` only).
+    /// How an HTTP target receives the token: a case with one runs against HTTP targets only.
     pub transport: Option<Transport>,
     /// Applicability.
     #[serde(default)]

@@ -50,6 +50,9 @@ pub struct ResultRow {
     pub known: Option<String>,
     /// The token's fingerprint (never the token).
     pub token_id: String,
+    /// What the harness observed besides the verdict (an accepted request that forwarded
+    /// another identity, a URL the target fetched); shown as the detail of an accept.
+    pub note: Option<String>,
 }
 
 impl ResultRow {
@@ -78,7 +81,14 @@ impl ResultRow {
             finding,
             known,
             token_id: crate::jose::fingerprint(inst.token.as_bytes()),
+            note: None,
         }
+    }
+
+    /// The row with a note ([`ResultRow::note`]).
+    pub fn with_note(mut self, note: Option<String>) -> ResultRow {
+        self.note = note;
+        self
     }
 
     /// `case@policy`.
@@ -97,7 +107,7 @@ impl ResultRow {
     /// The outcome's detail text.
     pub fn detail(&self) -> &str {
         match &self.outcome {
-            Outcome::Accept => "",
+            Outcome::Accept => self.note.as_deref().unwrap_or(""),
             Outcome::Reject { detail, .. } => detail,
             Outcome::Unsupported(d) | Outcome::Crash(d) | Outcome::Broken(d) => d,
         }

@@ -30,6 +30,7 @@ fn row(
         },
         known: None,
         token_id: "sha256:0".into(),
+        note: None,
     }
 }
 
