@@ -340,16 +340,15 @@ impl Recorder {
             f.hits += 1;
             return;
         }
+        let raw = (finding, policy.clone(), labels_of(trial.mutations));
+        if self.raw_seen.contains(&raw) {
+            return;
+        }
         // The loop's first look took every rejection as required: confirm it.
         if judge(trial.exec, &state.policy, clock(), &setup.file) != Some(finding) {
             return;
         }
-        if !self
-            .raw_seen
-            .insert((finding, policy.clone(), labels_of(trial.mutations)))
-        {
-            return;
-        }
+        self.raw_seen.insert(raw);
         let class = attacker_of(trial.mutations).0;
         let attackers = setup.attackers;
         let minimal = minimize(trial.mutations, |candidate| {
