@@ -9,15 +9,12 @@ mod flawed;
 
 use flawed::{Flaw, Flawed};
 use jwt_harness::backend::reference::Reference;
-use jwt_harness::backend::Backend;
-use jwt_harness::cases::{Attacker, Catalog};
-use jwt_harness::deviations::BackendFile;
+use jwt_harness::cases::Attacker;
 use jwt_harness::judge::Finding;
-use jwt_harness::mutate::{fuzz, FuzzConfig, FuzzReport, FuzzSetup};
+use jwt_harness::mutate::FuzzConfig;
 use jwt_harness::{Policy, Suite};
-use jwt_harness_tests::{attackers, catalog, default_policies, NOW};
+use jwt_harness_tests::{catalog, catching_families, default_policies, run_fuzz, NOW};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// A fresh output directory for one test.
 fn out_dir(name: &str) -> PathBuf {
@@ -33,45 +30,10 @@ fn policy(name: &str) -> Policy {
         .expect("a default policy")
 }
 
-/// Fuzzes `backend` under `policies`, seeded from `seeds`.
-fn run_fuzz(
-    backend: &dyn Backend,
-    seeds: &Catalog,
-    policies: Vec<Policy>,
-    config: &FuzzConfig,
-) -> FuzzReport {
-    let attackers = attackers();
-    let setup = FuzzSetup {
-        backend,
-        file: BackendFile::default(),
-        catalog: seeds,
-        policies: policies.into_iter().map(Arc::new).collect(),
-        attackers: &attackers,
-    };
-    fuzz(&setup, config, &mut |_| {})
-}
-
-/// The families in which the catalog catches a flaw under a policy.
-fn catching_families(flaw: Flaw, policy: &Policy) -> Vec<String> {
-    let report = Suite::new(policy.clone())
-        .now(NOW)
-        .without_deviations()
-        .run(&Flawed(flaw));
-    let mut families: Vec<String> = report
-        .results
-        .iter()
-        .filter(|r| r.finding == Finding::Unsafe)
-        .map(|r| r.case.split('/').next().unwrap_or("").to_string())
-        .collect();
-    families.sort();
-    families.dedup();
-    families
-}
-
 /// Fuzzes a flaw with every family that catches it removed, and replays what was written.
 fn finds(flaw: Flaw, policy_name: &str, class: Attacker) {
     let policy = policy(policy_name);
-    let removed = catching_families(flaw, &policy);
+    let removed = catching_families(&Flawed(flaw), &policy);
     assert!(!removed.is_empty(), "the catalog does not catch {flaw:?}");
     let mut seeds = catalog();
     seeds.cases.retain(|c| !removed.contains(&c.family));

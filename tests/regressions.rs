@@ -24,6 +24,10 @@ fn replay_fuzz_regressions() {
                 "base64url" => fuzzing::base64url(&data),
                 "json_object" => fuzzing::json_object(&data),
                 "case_file" => fuzzing::case_file(&data),
+                "differential" => fuzzing::differential_builtin(&data),
+                "policy" => fuzzing::policy(&data),
+                "protocol" => fuzzing::protocol(&data),
+                "explain" => fuzzing::explain(&data),
                 other => panic!("{}: unknown fuzz target {other:?}", input.display()),
             }
             replayed += 1;

@@ -258,5 +258,8 @@ pub(crate) fn cmd_fuzz(fixtures: &Fixtures, args: FuzzArgs) -> anyhow::Result<u8
             args.out.display()
         );
     }
+    if let Some(why) = report.nothing_judged() {
+        eprintln!("jwt-harness fuzz: nothing was judged against {name}: {why}");
+    }
     Ok(report.exit_code())
 }

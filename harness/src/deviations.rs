@@ -39,6 +39,11 @@ pub struct Deviation {
     /// each of them is explained by this deviation too. Catalog runs match `case` only.
     #[serde(default)]
     pub exercises: Vec<String>,
+    /// For a `crash` deviation, for `jwt-harness fuzz`: a glob over where the library panicked,
+    /// as the crash's outcome names it (`*openssl-*/src/memcmp.rs:66*`). A fuzzed crash there is
+    /// explained by this deviation whatever mutations led to it: the panic site is the cause.
+    #[serde(default)]
+    pub panics_at: Option<String>,
 }
 
 /// Whether a deviation's `status` has one of its three forms.
@@ -291,23 +296,29 @@ impl BackendFile {
 
     /// The first deviation that explains a finding of `jwt-harness fuzz`: it explains this
     /// finding under a policy its glob matches, and either each of its `exercises` patterns
-    /// matches one of the fuzzed token's labels, or its `case` glob matches one of `nearest`,
-    /// the catalog cases whose recipe is exactly the token's minimized mutation list.
+    /// matches one of the fuzzed token's labels, or its `panics_at` glob matches the crash's
+    /// `outcome` text, or its `case` glob matches one of `nearest`, the catalog cases whose
+    /// recipe is exactly the token's minimized mutation list.
     pub fn known_fuzzed(
         &self,
         nearest: &[String],
         labels: &[String],
         policy: &str,
         finding: &str,
+        outcome: &str,
     ) -> Option<&Deviation> {
         self.deviations.iter().find(|d| {
+            let panicked_there =
+                finding == "crash" && d.panics_at.as_deref().is_some_and(|p| glob(p, outcome));
+            // Each pattern (`exp-null|nbf-null`: any of its alternatives) matches a label.
             let exercised = !d.exercises.is_empty()
-                && d.exercises
-                    .iter()
-                    .all(|p| labels.iter().any(|l| glob(p, l)));
+                && d.exercises.iter().all(|p| {
+                    p.split('|')
+                        .any(|alt| labels.iter().any(|l| glob(alt.trim(), l)))
+                });
             d.finding == finding
                 && glob(&d.policy, policy)
-                && (exercised || nearest.iter().any(|c| glob(&d.case, c)))
+                && (exercised || panicked_there || nearest.iter().any(|c| glob(&d.case, c)))
         })
     }
 
@@ -373,6 +384,7 @@ mod tests {
             status: None,
             summary: None,
             exercises: Vec::new(),
+            panics_at: None,
         }
     }
 
@@ -433,24 +445,35 @@ mod tests {
         let file = BackendFile::parse("f", text).unwrap();
         let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(file
-            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "unsafe")
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "unsafe", "accepted")
             .is_some());
         assert!(file
-            .known_fuzzed(&[], &labels(&["exp-bool"]), "hs256", "unsafe")
+            .known_fuzzed(&[], &labels(&["exp-bool"]), "hs256", "unsafe", "accepted")
             .is_none());
         assert!(file
-            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "crash")
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "hs256", "crash", "crashed")
             .is_none());
         // Without exercises, only a catalog case with exactly the same recipe matches.
         let bare = BackendFile::parse("f", &text.replace("exercises = [\"iat-*\"]\n", "")).unwrap();
         assert!(bare
-            .known_fuzzed(&[], &labels(&["iat-bool"]), "p", "unsafe")
+            .known_fuzzed(&[], &labels(&["iat-bool"]), "p", "unsafe", "accepted")
             .is_none());
         assert!(bare
-            .known_fuzzed(&["time/iat-string".into()], &[], "p", "unsafe")
+            .known_fuzzed(&["time/iat-string".into()], &[], "p", "unsafe", "accepted")
             .is_some());
         // A catalog run still matches by case only.
         assert!(file.known("time/iat-string", "p", "unsafe").is_some());
+        // Alternatives, and a crash explained by where the library panicked.
+        let text = "[[deviation]]\ncase = \"x/*\"\nfinding = \"crash\"\nreason = \"r\"\nexercises = [\"exp-huge|nbf-huge\"]\npanics_at = \"*src/memcmp.rs:66*\"\n";
+        let file = BackendFile::parse("f", text).unwrap();
+        let crash = |l: &[&str], at: &str| file.known_fuzzed(&[], &labels(l), "p", "crash", at);
+        assert!(crash(&["nbf-huge"], "crashed: elsewhere").is_some());
+        assert!(crash(
+            &["sig-bytes"],
+            "crashed: panicked (openssl-0.10.82/src/memcmp.rs:66): a"
+        )
+        .is_some());
+        assert!(crash(&["sig-bytes"], "crashed: panicked (src/lib.rs:9)").is_none());
     }
 
     #[test]

@@ -62,10 +62,27 @@ pub fn grounds(token: &str, policy: &Policy, now: u64) -> Option<Grounds> {
     if validate(token, policy, now).is_accept() {
         return None;
     }
-    Some(match validate_inner(token, policy, now, Reading::Lenient) {
-        Ok(_) => Grounds::Permitted,
-        Err(_) => Grounds::Required,
+    Some(match required_rejection(token, policy, now) {
+        Some(_) => Grounds::Required,
+        None => Grounds::Permitted,
     })
+}
+
+/// The rejection every reading the RFCs allow makes, when there is one: the lenient reading's
+/// reason and detail (for a duplicate `aud` whose last value is wrong, `audience`, where the
+/// strict reading stops at the duplicate). `None` when the oracle accepts the token or a
+/// lenient reading would.
+pub fn required_rejection(token: &str, policy: &Policy, now: u64) -> Option<(Reason, String)> {
+    if validate(token, policy, now).is_accept() {
+        return None;
+    }
+    match validate_inner(token, policy, now, Reading::Lenient) {
+        Ok(_) => None,
+        // RFC 8259 §9 lets a parser set its own limits on the range of numbers: a number beyond
+        // a double's range has no one reading, and neither verdict is required.
+        Err((_, detail)) if detail.contains("number out of range") => None,
+        Err(e) => Some(e),
+    }
 }
 
 /// How the oracle reads where the RFCs leave a choice.
@@ -195,12 +212,20 @@ fn check_header_as(
         }
     };
     if let Some(crit) = header.get("crit") {
-        return reject(
-            Reason::Other,
-            format!("crit {crit} names extensions this validator does not understand"),
-        );
+        if reading == Reading::Strict || !crate::jose::crit_permitted(crit, header) {
+            return reject(
+                Reason::Other,
+                format!("crit {crit} names extensions this validator does not understand"),
+            );
+        }
     }
-    if header.get("b64") == Some(&Value::Bool(false)) {
+    // Unless crit names it, RFC 7515 §4 lets a recipient that does not know b64 ignore it.
+    let b64_critical = header
+        .get("crit")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|n| n == "b64"));
+    let b64_ignorable = reading == Reading::Lenient && !b64_critical;
+    if header.get("b64") == Some(&Value::Bool(false)) && !b64_ignorable {
         return reject(
             Reason::Other,
             "b64: false (unencoded payload) is not supported",
@@ -251,7 +276,23 @@ pub fn candidate_keys<'p>(
     alg: Alg,
     policy: &'p Policy,
 ) -> Result<Vec<&'p Jwk>, (Reason, String)> {
-    let candidates: Vec<&Jwk> = match header.get("kid").and_then(Value::as_str) {
+    candidate_keys_as(header, alg, policy, Reading::Strict)
+}
+
+/// [`candidate_keys`]; the lenient reading takes `kid` as the hint RFC 7515 §4.1.4 makes it:
+/// a `kid` naming no trusted key leaves every fitting key a candidate.
+fn candidate_keys_as<'p>(
+    header: &Map<String, Value>,
+    alg: Alg,
+    policy: &'p Policy,
+    reading: Reading,
+) -> Result<Vec<&'p Jwk>, (Reason, String)> {
+    let named = |kid: &str| policy.keys.iter().any(|k| k.kid() == Some(kid));
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .filter(|kid| reading == Reading::Strict || named(kid));
+    let candidates: Vec<&Jwk> = match kid {
         Some(kid) => {
             let named: Vec<&Jwk> = policy
                 .keys
@@ -314,7 +355,7 @@ pub fn validate_jws(token: &str, policy: &Policy) -> Result<Vec<u8>, (Reason, St
 fn jws_inner(token: &str, policy: &Policy, reading: Reading) -> Result<Parts, (Reason, String)> {
     let parts = decode_as(token, reading)?;
     let alg = check_header_as(&parts.header, policy, reading)?;
-    let keys = candidate_keys(&parts.header, alg, policy)?;
+    let keys = candidate_keys_as(&parts.header, alg, policy, reading)?;
     let verified = keys.iter().any(|k| {
         crate::jose::alg::verify(alg, k, parts.signing_input.as_bytes(), &parts.signature).is_ok()
     });

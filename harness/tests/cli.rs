@@ -252,3 +252,25 @@ fn every_subcommand_help_ends_with_examples() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("json"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn fuzzing_an_adapter_that_never_answers_is_a_configuration_error() {
+    // `true` exits at once without a word: every verdict is broken, nothing is judged.
+    let out_dir =
+        std::env::temp_dir().join(format!("jwt-harness-fuzz-broken-{}", std::process::id()));
+    let out = harness(&[
+        "fuzz",
+        "--exec",
+        "true",
+        "--policy",
+        "hs256",
+        "--time",
+        "3",
+        "--out",
+        &out_dir.to_string_lossy(),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nothing was judged"), "{err}");
+    let _ = std::fs::remove_dir_all(&out_dir);
+}

@@ -1,5 +1,9 @@
 //! `cargo xtask bench`: builds in release mode and prints the throughput figures.
 //!
+//! `cargo xtask bench fuzz` prints the fuzzing figures instead (`tests/bench_fuzz.rs`: the time
+//! to rediscover each deliberately broken validator, `jwt-harness fuzz` rates, the `differential`
+//! target's rate).
+//!
 //! `cargo xtask bench http [ARGS…]` measures an HTTP target instead
 //! (`harness/examples/bench_http.rs`): it installs HAProxy when missing (`bash gateways/setup.sh
 //! haproxy`), sets up jwt_tool for the baseline under `target/bench-http/` (a venv with its
@@ -27,16 +31,10 @@ pub fn run(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("http") {
         return http(&args[1..]);
     }
-    // The trivial protocol adapter the bench measures the protocol with.
-    cargo(&[
-        "build",
-        "-q",
-        "--release",
-        "-p",
-        "jwt-harness",
-        "--example",
-        "trivial_adapter",
-    ])?;
+    if args.first().map(String::as_str) == Some("fuzz") {
+        return fuzz();
+    }
+    build_trivial_adapter()?;
     let mut a = vec![
         "run",
         "-q",
@@ -49,6 +47,33 @@ pub fn run(args: &[String]) -> Result<()> {
     ];
     a.extend(args.iter().map(String::as_str));
     cargo(&a)
+}
+
+/// The trivial protocol adapter both benches measure the protocol with (release build).
+fn build_trivial_adapter() -> Result<()> {
+    cargo(&[
+        "build",
+        "-q",
+        "--release",
+        "-p",
+        "jwt-harness",
+        "--example",
+        "trivial_adapter",
+    ])
+}
+
+/// `bench fuzz`: the trivial adapter and `tests/bench_fuzz.rs`, release builds side by side.
+fn fuzz() -> Result<()> {
+    build_trivial_adapter()?;
+    cargo(&[
+        "run",
+        "-q",
+        "--release",
+        "-p",
+        "jwt-harness-tests",
+        "--example",
+        "bench_fuzz",
+    ])
 }
 
 /// `bench http`: HAProxy, jwt_tool, the release builds, then the example.

@@ -15,7 +15,16 @@ use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// The targets, each a few lines in `fuzz/fuzz_targets/` calling `jwt_harness::fuzzing`.
-pub const TARGETS: [&str; 4] = ["oracle_token", "base64url", "json_object", "case_file"];
+pub const TARGETS: [&str; 8] = [
+    "oracle_token",
+    "base64url",
+    "json_object",
+    "case_file",
+    "differential",
+    "policy",
+    "protocol",
+    "explain",
+];
 
 fn ensure_cargo_fuzz() -> Result<()> {
     let have = cmd("cargo", &["fuzz", "--version"])
@@ -172,19 +181,67 @@ fn seed_corpus() -> Result<usize> {
             )?;
         }
     }
-    if TARGETS.contains(&"policy") {
-        for e in std::fs::read_dir(root().join("fixtures/policies"))? {
-            let path = e?.path();
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                put("policy", &format!("catalog-{stem}"), &std::fs::read(&path)?)?;
+    // A policy and, after a NUL, the key set it names (what reading any file it names gives).
+    for e in std::fs::read_dir(root().join("fixtures/policies"))? {
+        let path = e?.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let mut data = std::fs::read(&path)?;
+        let jwks = root().join(format!("fixtures/keys/{stem}.jwks.json"));
+        if let Ok(keys) = std::fs::read(&jwks) {
+            data.push(0);
+            data.extend(keys);
+        }
+        put("policy", &format!("catalog-{stem}"), &data)?;
+    }
+    // Adapter answers: each verdict and reason the protocol knows, and the usual garbage.
+    let mut answers: Vec<String> = vec![
+        r#"{"id":"fuzz-1","verdict":"accept"}"#.into(),
+        r#"{"id":"fuzz-1","verdict":"unsupported","detail":"no such alg"}"#.into(),
+        r#"{"id":"fuzz-1","verdict":"reject","reason":null,"detail":"x"}"#.into(),
+        r#"{"id":"fuzz-2","verdict":"accept"}"#.into(),
+        "Traceback (most recent call last):".into(),
+    ];
+    for reason in jwt_harness::cases::ALL_REASONS {
+        answers.push(format!(
+            r#"{{"id":"fuzz-1","verdict":"reject","reason":"{}","detail":"d"}}"#,
+            reason.name()
+        ));
+    }
+    for (i, a) in answers.iter().enumerate() {
+        put(
+            "protocol",
+            &format!("answer-{i:02}"),
+            format!("{a}\n").as_bytes(),
+        )?;
+    }
+    // Authorization values for explain: each token behind one and two `Bearer` schemes.
+    for (i, inst) in forged.instances.iter().enumerate().step_by(7) {
+        let value = format!("Bearer {}", inst.token);
+        put("explain", &format!("bearer-{i:04}"), value.as_bytes())?;
+        put(
+            "explain",
+            &format!("bearer2-{i:04}"),
+            format!("Bearer {value}").as_bytes(),
+        )?;
+    }
+    // differential reads its input as choices, two bytes each: a policy, a catalog seed (taken
+    // at once by a zero), then a few edits drawn from the rest.
+    for policy in 0u16..9 {
+        for seed in (0u16..700).step_by(5) {
+            let mut tape = Vec::new();
+            for choice in [policy, seed, 0, 1, 3] {
+                tape.extend(choice.to_le_bytes());
             }
+            put("differential", &format!("p{policy}-s{seed:03}"), &tape)?;
         }
     }
     Ok(written)
 }
 
 /// The targets whose input is a token.
-const TOKEN_TARGETS: [&str; 3] = ["oracle_token", "differential", "explain"];
+const TOKEN_TARGETS: [&str; 2] = ["oracle_token", "explain"];
 
 /// Runs the task.
 pub fn run(args: &[String]) -> Result<()> {

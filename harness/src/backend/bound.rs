@@ -28,7 +28,8 @@
 //! top process). Elsewhere than Linux, and for in-process backends (which share the harness's
 //! memory and threads), only the outcome is recorded: the memory bound needs `/proc`.
 
-use super::process::{parse_response, Line, Prepared, Running};
+use super::answer::parse_response;
+use super::process::{Line, Prepared, Running};
 use super::{BatchItem, Outcome};
 use std::io::Write;
 use std::sync::mpsc::RecvTimeoutError;

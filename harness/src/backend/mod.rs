@@ -8,6 +8,7 @@
 use crate::cases::Reason;
 use crate::policy::Policy;
 
+mod answer;
 #[cfg(feature = "backend-biscuit")]
 pub mod biscuit;
 pub mod bound;

@@ -8,9 +8,9 @@
 //! adapter is then restarted and the run goes on with the next case. The tail of the adapter's
 //! standard error is attached to every broken result.
 
+use super::answer::parse_response;
 pub use super::shell::split_command;
 use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
-use crate::cases::Reason;
 use crate::deviations::BackendFile;
 use crate::error::Error;
 use crate::fixtures::Fixtures;
@@ -280,40 +280,20 @@ fn read_lines(stdout: impl Read, tx: mpsc::Sender<Line>) {
     }
 }
 
-/// Parses one response line.
-pub(super) fn parse_response(line: &[u8], want_id: &str) -> Result<Outcome, String> {
-    let v: Value = serde_json::from_slice(line).map_err(|e| {
-        let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
-        format!("response is not JSON ({e}): {shown:?}")
-    })?;
-    let id = v.get("id").and_then(Value::as_str);
-    if id != Some(want_id) {
-        let got = v.get("id").map_or("no id".to_string(), Value::to_string);
-        return Err(format!("response has id {got}, expected {want_id:?}"));
-    }
-    let detail = v
-        .get("detail")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .collect::<String>();
-    match v.get("verdict").and_then(Value::as_str) {
-        Some("accept") => Ok(Outcome::Accept),
-        Some("unsupported") => Ok(Outcome::Unsupported(detail)),
-        Some("reject") => {
-            let (reason, detail) = match v.get("reason") {
-                None | Some(Value::Null) => (None, detail),
-                Some(Value::String(r)) => match Reason::parse(r) {
-                    Some(r) => (Some(r), detail),
-                    None => (None, format!("unknown reason {r:?}; {detail}")),
-                },
-                Some(other) => (None, format!("reason is not a string: {other}; {detail}")),
-            };
-            Ok(Outcome::Reject { reason, detail })
-        }
-        other => Err(format!("response has no valid verdict: {other:?}")),
-    }
+/// What the harness makes of an adapter's whole standard output: each line as [`read_lines`]
+/// frames it (a line over the length bound is dropped, not kept) and [`parse_response`] reads
+/// it, expecting the id `want_id`; a dropped line is an `Err`. The `protocol` fuzz target's
+/// entry point.
+pub(crate) fn classify_output(stdout: &[u8], want_id: &str) -> Vec<Result<Outcome, String>> {
+    let (tx, rx) = mpsc::channel();
+    read_lines(stdout, tx);
+    rx.into_iter()
+        .map_while(|line| match line {
+            Line::Text(t) => Some(parse_response(&t, want_id)),
+            Line::TooLong(n) => Some(Err(format!("a line of {n} bytes was dropped"))),
+            Line::Eof => None,
+        })
+        .collect()
 }
 
 /// A process backend prepared for one policy.
@@ -458,24 +438,5 @@ impl Backend for Process {
 
     fn pipelined(&self) -> bool {
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_responses_strictly() {
-        let ok = parse_response(
-            br#"{"id":"x","verdict":"reject","reason":"expired","detail":"d"}"#,
-            "x",
-        );
-        assert_eq!(ok, Ok(Outcome::reject(Reason::Expired, "d")));
-        assert!(parse_response(br#"{"id":"y","verdict":"accept"}"#, "x").is_err());
-        assert!(parse_response(b"garbage", "x").is_err());
-        assert!(parse_response(br#"{"id":"x","verdict":"maybe"}"#, "x").is_err());
-        let odd = parse_response(br#"{"id":"x","verdict":"reject","reason":"weird"}"#, "x");
-        assert!(matches!(odd, Ok(Outcome::Reject { reason: None, .. })));
     }
 }

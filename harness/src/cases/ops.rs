@@ -398,11 +398,17 @@ pub enum AlterOp {
     TrailingSpace,
     /// A leading U+FEFF.
     Bom,
+    /// The three segments as the flattened JWS JSON Serialization (RFC 7515 §7.2.2):
+    /// `{"protected":…,"payload":…,"signature":…}`.
+    JsonFlattened,
+    /// The three segments as the general JWS JSON Serialization (RFC 7515 §7.2.1):
+    /// `{"payload":…,"signatures":[{"protected":…,"signature":…}]}`.
+    JsonGeneral,
 }
 word_type!(AlterOp, "alter operation");
 
 impl AlterOp {
-    const WORDS: [(AlterOp, &'static str); 13] = [
+    const WORDS: [(AlterOp, &'static str); 15] = [
         (AlterOp::Pad, "pad"),
         (AlterOp::StdAlphabet, "std-alphabet"),
         (AlterOp::SpaceInPayload, "space-in-payload"),
@@ -416,6 +422,8 @@ impl AlterOp {
         (AlterOp::LeadingSpace, "leading-space"),
         (AlterOp::TrailingSpace, "trailing-space"),
         (AlterOp::Bom, "bom"),
+        (AlterOp::JsonFlattened, "json-flattened"),
+        (AlterOp::JsonGeneral, "json-general"),
     ];
 }
 

@@ -8,7 +8,7 @@
 mod cache;
 mod keys;
 mod ops;
-mod template;
+pub(crate) mod template;
 
 pub use cache::{forge_cached, CacheStatus};
 pub use keys::{attacker_tag, attacker_url, policy_variant, Attackers, DEFAULT_PORT};

@@ -165,6 +165,18 @@ pub(super) fn alter_op(op: &AlterOp, token: String) -> Res<String> {
         AlterOp::LeadingSpace => format!(" {token}"),
         AlterOp::TrailingSpace => format!("{token} "),
         AlterOp::Bom => format!("\u{feff}{token}"),
+        AlterOp::JsonFlattened | AlterOp::JsonGeneral => {
+            if parts.len() != 3 {
+                return Err(format!("{op} needs three segments"));
+            }
+            let (h, p, s) = (&parts[0], &parts[1], &parts[2]);
+            let v = if *op == AlterOp::JsonFlattened {
+                serde_json::json!({"protected": h, "payload": p, "signature": s})
+            } else {
+                serde_json::json!({"payload": p, "signatures": [{"protected": h, "signature": s}]})
+            };
+            v.to_string()
+        }
         AlterOp::Segments(n) => {
             let filler = parts.last().cloned().unwrap_or_default();
             while parts.len() < *n {

@@ -43,6 +43,20 @@ pub(super) fn parse_template_object(
 
 /// Expands `${...}` placeholders.
 pub(super) fn expand_template(template: &str, ctx: &Ctx) -> std::result::Result<String, String> {
+    scan_placeholders(template, |body| match body {
+        Some(expr) => placeholder(expr, ctx),
+        None => Err(format!("unclosed placeholder in {template:?}")),
+    })
+}
+
+/// The one reader of the template language: literal text is copied, `$$` becomes `$`, and each
+/// `${…}` placeholder becomes what `replace` makes of its body. An unclosed `${` is handed to
+/// `replace` as `None`: its error ends the scan, or its text is followed by the rest of the
+/// template as written.
+pub(crate) fn scan_placeholders<E>(
+    template: &str,
+    mut replace: impl FnMut(Option<&str>) -> std::result::Result<String, E>,
+) -> std::result::Result<String, E> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(pos) = rest.find('$') {
@@ -52,11 +66,17 @@ pub(super) fn expand_template(template: &str, ctx: &Ctx) -> std::result::Result<
             out.push('$');
             rest = r;
         } else if let Some(body) = after.strip_prefix('{') {
-            let end = body
-                .find('}')
-                .ok_or_else(|| format!("unclosed placeholder in {template:?}"))?;
-            out.push_str(&placeholder(&body[..end], ctx)?);
-            rest = &body[end + 1..];
+            match body.find('}') {
+                Some(end) => {
+                    out.push_str(&replace(Some(&body[..end]))?);
+                    rest = &body[end + 1..];
+                }
+                None => {
+                    out.push_str(&replace(None)?);
+                    out.push_str(&rest[pos..]);
+                    rest = "";
+                }
+            }
         } else {
             out.push('$');
             rest = after;

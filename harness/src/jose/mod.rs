@@ -37,3 +37,27 @@ pub fn redact(text: &str) -> String {
         fingerprint(text.as_bytes())
     )
 }
+
+/// The Header Parameters RFC 7515 §4.1 defines.
+pub const REGISTERED_HEADER: [&str; 11] = [
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+];
+
+/// Whether a recipient the RFCs allow may accept this `crit` (the lenient reading): an array of
+/// strings none of which names an extension it would have to understand. RFC 7515 §4.1.11 forbids
+/// *producers* the empty list, names this specification defines, and names absent from the header,
+/// and lets recipients reject them without requiring it; an RFC 7797 implementation understands
+/// `b64`, and with `b64: true` the payload is encoded as usual.
+pub fn crit_permitted(
+    crit: &serde_json::Value,
+    header: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
+    let Some(names) = crit.as_array() else {
+        return false;
+    };
+    names.iter().all(|n| match n.as_str() {
+        Some("b64") => header.get("b64") != Some(&serde_json::Value::Bool(false)),
+        Some(name) => REGISTERED_HEADER.contains(&name) || !header.contains_key(name),
+        None => false,
+    })
+}

@@ -32,6 +32,8 @@ pub fn atoms(_ctx: &GenContext) -> Vec<Atom> {
         AlterOp::LeadingSpace,
         AlterOp::TrailingSpace,
         AlterOp::Bom,
+        AlterOp::JsonFlattened,
+        AlterOp::JsonGeneral,
         AlterOp::Segments(1),
         AlterOp::Segments(2),
         AlterOp::Segments(4),

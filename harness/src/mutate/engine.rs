@@ -99,17 +99,19 @@ pub(super) fn judge_as(
         (Outcome::Reject { .. }, Verdict::Accept(_)) => Some(Finding::Strict),
         (Outcome::Reject { .. }, Verdict::Reject(..)) => None,
         (Outcome::Accept, Verdict::Reject(reason, detail)) => {
-            let grounds = if exact {
-                oracle::grounds(&exec.token, policy, now)
+            // The rejection every permitted reading makes: its checks say whether the library
+            // only lacks a claim check it declares (a duplicate `aud` is an audience matter).
+            let required = if exact {
+                oracle::required_rejection(&exec.token, policy, now)
             } else {
-                Some(Grounds::Required)
+                Some((*reason, detail.clone()))
             };
-            match grounds {
-                Some(Grounds::Required) if file.leaves_unchecked(&checks_for(*reason, detail)) => {
+            match required {
+                Some((r, d)) if file.leaves_unchecked(&checks_for(r, &d)) => {
                     Some(Finding::Unchecked)
                 }
-                Some(Grounds::Required) => Some(Finding::Unsafe),
-                _ => None,
+                Some(_) => Some(Finding::Unsafe),
+                None => None,
             }
         }
     }

@@ -66,8 +66,19 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
             "iss" | "sub" | "aud" | "exp" | "nbf" | "iat" | "jti" => format!("{n}-missing"),
             _ => "claim-removed".into(),
         }),
-        Mutation::ClaimsRaw(_) => out.push("claims-raw".into()),
-        Mutation::ClaimsSegment(_) => out.push("claims-segment".into()),
+        Mutation::ClaimsRaw(t) => {
+            out.push("claims-raw".into());
+            if empty_object(&evaluate(t)) {
+                out.push("claims-empty".into());
+            }
+        }
+        Mutation::ClaimsSegment(t) => {
+            out.push("claims-segment".into());
+            let decoded = crate::jose::b64::decode(t).ok();
+            if decoded.is_some_and(|b| empty_object(&String::from_utf8_lossy(&b))) {
+                out.push("claims-empty".into());
+            }
+        }
         Mutation::HmacKey(h) => match h {
             HmacKey::Public(e) => {
                 out.push("alg-confusion".into());
@@ -88,6 +99,11 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
         Mutation::Trust(t) => out.push(format!("trust-{t}")),
     }
     out
+}
+
+/// Whether JSON text is an object without members (`{}`): claims that carry nothing.
+fn empty_object(text: &str) -> bool {
+    serde_json::from_str::<Value>(text).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
 }
 
 /// The sorted, deduplicated labels of a mutation list.
@@ -220,19 +236,39 @@ fn claim_labels(m: &Member, out: &mut Vec<String>) {
     let label = match (name.as_str(), &v) {
         ("exp" | "nbf" | "iat", Some(Value::Number(n))) => {
             let text = mask_placeholders(m.value());
-            if text.contains(['e', 'E']) || n.as_f64().is_some_and(|f| f.abs() > 1e15) {
+            // Beyond 10^11 s (the year 5138) no real date lies: the range where date libraries
+            // overflow.
+            if text.contains(['e', 'E']) || n.as_f64().is_some_and(|f| f.abs() > 1e11) {
                 format!("{name}-huge")
             } else if n.as_f64().is_some_and(|f| f < 0.0) {
                 format!("{name}-negative")
             } else if !(n.is_i64() || n.is_u64()) {
                 format!("{name}-float")
             } else if n.as_i64().is_some_and(|t| t <= LABEL_NOW) {
+                // exp = now - leeway: the first instant of expiry (time/exp-boundary-at-leeway);
+                // 0, which some libraries read as "never expires" (time/exp-zero).
+                if name == "exp" && n.as_i64() == Some(LABEL_NOW - 60) {
+                    out.push("exp-at-leeway".into());
+                }
+                if n.as_i64() == Some(0) {
+                    out.push(format!("{name}-zero"));
+                }
                 format!("{name}-past")
             } else {
                 format!("{name}-future")
             }
         }
         ("exp" | "nbf" | "iat", None) => format!("{name}-huge"),
+        ("exp" | "nbf" | "iat", Some(Value::String(t))) => {
+            // What the string holds: a library that reads it as a number sees that time.
+            out.push(match t.trim().parse::<i64>() {
+                Ok(v) if v <= LABEL_NOW => format!("{name}-string-past"),
+                Ok(_) => format!("{name}-string-future"),
+                Err(_) if t.is_empty() => format!("{name}-string-empty"),
+                Err(_) => format!("{name}-string-text"),
+            });
+            format!("{name}-string")
+        }
         ("iss" | "sub" | "jti" | "aud", Some(Value::String(_))) => format!("{name}-value"),
         ("aud", Some(Value::Array(items))) if items.iter().all(Value::is_string) => {
             "aud-array".into()
@@ -434,7 +470,28 @@ mod tests {
 
     #[test]
     fn labels_name_what_is_exercised() {
-        assert_eq!(exercises(&claim("exp", "\"${exp}\"")), ["exp-string"]);
+        assert_eq!(
+            exercises(&claim("exp", "\"${exp}\"")),
+            ["exp-string-future", "exp-string"]
+        );
+        assert_eq!(
+            exercises(&claim("nbf", "\"\"")),
+            ["nbf-string-empty", "nbf-string"]
+        );
+        assert_eq!(
+            exercises(&claim("exp", "${now-leeway}")),
+            ["exp-at-leeway", "exp-past"]
+        );
+        assert_eq!(exercises(&claim("exp", "0")), ["exp-zero", "exp-past"]);
+        assert_eq!(exercises(&claim("iat", "71075698002728")), ["iat-huge"]);
+        assert_eq!(
+            exercises(&Mutation::ClaimsSegment("e30".into())),
+            ["claims-segment", "claims-empty"]
+        );
+        assert_eq!(
+            exercises(&Mutation::Alter(AlterOp::JsonFlattened)),
+            ["json-flattened"]
+        );
         assert_eq!(exercises(&claim("exp", "${now-leeway-600}")), ["exp-past"]);
         assert_eq!(exercises(&claim("nbf", "${now+3600}")), ["nbf-future"]);
         assert_eq!(exercises(&claim("exp", "${exp}.5")), ["exp-float"]);

@@ -29,6 +29,30 @@ pub fn minimize(
     }
 }
 
+/// Drops the mutations that leave the forged token byte for byte as it is (`forge` gives the
+/// token of a list): a `tamper_header` that sets `kid` to the value it had, a member set to its
+/// default. Such a mutation changes no verdict, but it would still count towards the attacker
+/// class (a holder's edit), so it goes before [`minimize`], which keeps the class.
+pub fn drop_noops(
+    mutations: &[Mutation],
+    forge: impl Fn(&[Mutation]) -> Option<String>,
+) -> Vec<Mutation> {
+    let mut current = mutations.to_vec();
+    let Some(token) = forge(&current) else {
+        return current;
+    };
+    let mut i = current.len();
+    while i > 0 {
+        i -= 1;
+        let mut shorter = current.clone();
+        shorter.remove(i);
+        if forge(&shorter).as_deref() == Some(token.as_str()) {
+            current = shorter;
+        }
+    }
+    current
+}
+
 /// The value of a member without its non-ASCII characters and `\u` escapes.
 fn plain(value: &str) -> String {
     let mut out = String::with_capacity(value.len());

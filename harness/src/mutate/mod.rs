@@ -23,6 +23,7 @@
 //! mutations. [`engine`] is the fuzzing loop itself.
 
 mod compose;
+pub mod differential;
 pub mod encoding;
 pub mod engine;
 pub mod exercise;
@@ -36,11 +37,12 @@ mod state;
 pub mod write;
 
 pub use compose::{compose, decompose, split_members};
+pub use differential::{Differential, Disagreement};
 pub use engine::{
     fuzz, progress_line, Found, FuzzConfig, FuzzReport, FuzzSetup, PolicyStats, Stats,
 };
 pub use exercise::{attacker_of, exercises, labels_of};
-pub use minimize::{minimize, simplify};
+pub use minimize::{drop_noops, minimize, simplify};
 
 use crate::cases::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};
 use std::fmt;
@@ -120,34 +122,15 @@ fn canonical(text: &str) -> bool {
     }
 }
 
-/// Replaces every `${…}` placeholder by `0` and every `$$` by `$`.
+/// Replaces every `${…}` placeholder by `0` and every `$$` by `$` (an unclosed `${` stays).
 pub(crate) fn mask_placeholders(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        if let Some(r) = after.strip_prefix('$') {
-            out.push('$');
-            rest = r;
-        } else if let Some(body) = after.strip_prefix('{') {
-            match body.find('}') {
-                Some(end) => {
-                    out.push('0');
-                    rest = &body[end + 1..];
-                }
-                None => {
-                    out.push_str(&rest[pos..]);
-                    rest = "";
-                }
-            }
-        } else {
-            out.push('$');
-            rest = after;
-        }
+    let masked = crate::forge::template::scan_placeholders(text, |body| {
+        Ok::<_, std::convert::Infallible>(if body.is_some() { "0" } else { "" }.to_string())
+    });
+    match masked {
+        Ok(m) => m,
+        Err(never) => match never {},
     }
-    out.push_str(rest);
-    out
 }
 
 /// One edit of a case recipe: the unit the fuzzer generates, minimizes and writes back.
@@ -234,19 +217,43 @@ pub fn show(mutations: &[Mutation]) -> String {
 
 /// A small deterministic generator (SplitMix64) for the fuzzer's choices: the same seed gives
 /// the same inputs. Not a cryptographic generator.
+///
+/// [`Rng::from_bytes`] makes one that reads its choices from a libFuzzer input first (two bytes
+/// per choice), so that a small edit of the bytes is a small edit of the choices and coverage
+/// guidance works; once the bytes run out it goes on as a SplitMix64 seeded with their hash.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng {
+    state: u64,
+    tape: Vec<u8>,
+    pos: usize,
+}
 
 impl Rng {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x6a09_e667_f3bc_c908)
+        Rng {
+            state: seed ^ 0x6a09_e667_f3bc_c908,
+            tape: Vec::new(),
+            pos: 0,
+        }
     }
 
-    /// The next 64 random bits.
+    /// A generator whose choices are read from `data`, then drawn from its hash.
+    pub fn from_bytes(data: &[u8]) -> Rng {
+        Rng {
+            tape: data.to_vec(),
+            ..Rng::new(crate::forge::fnv(data))
+        }
+    }
+
+    /// The next 64 random bits (16 bits, from the bytes of [`Rng::from_bytes`] while they last).
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
+        if let Some(pair) = self.tape.get(self.pos..self.pos + 2) {
+            self.pos += 2;
+            return u64::from(u16::from_le_bytes([pair[0], pair[1]]));
+        }
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
@@ -390,6 +397,7 @@ mod tests {
             mask_placeholders("{\"a\": ${now}, \"b\": \"$$x\"}"),
             "{\"a\": 0, \"b\": \"$x\"}"
         );
+        assert_eq!(mask_placeholders("$$ ${a} ${b"), "$ 0 ${b");
     }
 
     #[test]
@@ -401,5 +409,21 @@ mod tests {
         assert_eq!(xs, ys);
         assert!(xs.windows(2).all(|w| w[0] != w[1]));
         assert!((0..100).all(|_| a.below(3) < 3));
+    }
+
+    #[test]
+    fn a_byte_generator_reads_its_choices_from_the_bytes_first() {
+        let mut r = Rng::from_bytes(&[5, 0, 7, 0, 1]);
+        assert_eq!(r.below(10), 5);
+        assert_eq!(r.below(10), 7);
+        // One byte left over: from here on, drawn from the hash, the same each time.
+        let rest: Vec<usize> = (0..4).map(|_| r.below(1000)).collect();
+        let mut again = Rng::from_bytes(&[5, 0, 7, 0, 1]);
+        again.below(10);
+        again.below(10);
+        assert_eq!(rest, (0..4).map(|_| again.below(1000)).collect::<Vec<_>>());
+        let mut other = Rng::from_bytes(&[6, 0, 7, 0, 1]);
+        assert_eq!(other.below(10), 6);
+        assert_eq!(other.below(10), 7);
     }
 }

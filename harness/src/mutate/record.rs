@@ -3,9 +3,9 @@
 //! known deviations, and written as a case file; and the report of a run.
 
 use super::engine::{expectation, judge, Exec, FuzzConfig, FuzzSetup};
-use super::state::PolicyState;
+use super::state::{forge_input, PolicyState};
 use super::write::{append, case_name, family_name, finding_case};
-use super::{attacker_of, decompose, labels_of, minimize, show, simplify, Mutation};
+use super::{attacker_of, decompose, drop_noops, labels_of, minimize, show, simplify, Mutation};
 use crate::backend::Outcome;
 use crate::cases::{Attacker, Case, Catalog, Impact};
 use crate::judge::Finding;
@@ -117,8 +117,37 @@ pub struct FuzzReport {
 }
 
 impl FuzzReport {
-    /// 1 when an unexplained unsafe or crash finding, or a broken result, occurred; else 0.
+    /// Why nothing was judged, when nothing was: no policy the backend could be prepared for,
+    /// no token validated, or every verdict `broken` (an adapter that does not start, a target
+    /// that does not answer). A configuration error, not a finding.
+    pub fn nothing_judged(&self) -> Option<String> {
+        if self.stats.execs > 0 && self.stats.broken < self.stats.execs {
+            return None;
+        }
+        if let Some(d) = &self.broken_detail {
+            return Some(format!(
+                "every one of {} verdicts was broken, the first: {d}",
+                self.stats.execs
+            ));
+        }
+        let why: Vec<String> = self
+            .unusable
+            .iter()
+            .map(|(p, w)| format!("{p}: {w}"))
+            .collect();
+        Some(if why.is_empty() {
+            "no token was validated".into()
+        } else {
+            format!("no policy could be prepared ({})", why.join("; "))
+        })
+    }
+
+    /// 2 when nothing was judged ([`FuzzReport::nothing_judged`]); 1 when an unexplained unsafe
+    /// or crash finding, or a broken result, occurred; else 0.
     pub fn exit_code(&self) -> u8 {
+        if self.nothing_judged().is_some() {
+            return 2;
+        }
         u8::from(self.found.iter().any(Found::fails) || self.stats.broken > 0)
     }
 
@@ -200,14 +229,14 @@ pub(super) struct Trial<'a> {
 }
 
 /// A mutation list independent of its order.
-fn canonical(mutations: &[Mutation]) -> String {
+pub(super) fn canonical(mutations: &[Mutation]) -> String {
     let mut v: Vec<String> = mutations.iter().map(Mutation::to_string).collect();
     v.sort();
     v.join("\n")
 }
 
 /// The catalog's cases by their recipe (as a canonical mutation list).
-fn nearest_index(catalog: &Catalog) -> HashMap<String, Vec<String>> {
+pub(super) fn nearest_index(catalog: &Catalog) -> HashMap<String, Vec<String>> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for case in &catalog.cases {
         if let Some(m) = decompose(case) {
@@ -218,7 +247,7 @@ fn nearest_index(catalog: &Catalog) -> HashMap<String, Vec<String>> {
 }
 
 /// An outcome in a few words.
-fn outcome_text(o: &Outcome) -> String {
+pub(super) fn outcome_text(o: &Outcome) -> String {
     let short = |d: &str| d.chars().take(160).collect::<String>();
     match o {
         Outcome::Accept => "accepted".into(),
@@ -233,7 +262,7 @@ fn outcome_text(o: &Outcome) -> String {
     }
 }
 
-fn verdict_text(v: &Verdict) -> String {
+pub(super) fn verdict_text(v: &Verdict) -> String {
     match v {
         Verdict::Accept(_) => "accept".into(),
         Verdict::Reject(r, d) => format!("reject ({}): {d}", r.name()),
@@ -244,7 +273,7 @@ fn verdict_text(v: &Verdict) -> String {
 /// with an empty signature, or signed by the attacker's key. A validator that accepts `alg:
 /// "nOnE"` signed by the issuer likely accepts it unsigned too, and then anyone can make the
 /// token. The stronger list is minimized again under its own class.
-fn escalate(
+pub(super) fn escalate(
     minimal: Vec<Mutation>,
     finding: Finding,
     mut still: impl FnMut(&[Mutation]) -> bool,
@@ -349,9 +378,14 @@ impl Recorder {
             return;
         }
         self.raw_seen.insert(raw);
-        let class = attacker_of(trial.mutations).0;
         let attackers = setup.attackers;
-        let minimal = minimize(trial.mutations, |candidate| {
+        let now0 = clock();
+        let base = &state.inputs.seeds[trial.seed].base;
+        let reduced = drop_noops(trial.mutations, |c| {
+            forge_input(base, c, &state.policy, attackers, now0, config.seed)
+        });
+        let class = attacker_of(&reduced).0;
+        let minimal = minimize(&reduced, |candidate| {
             let now = clock();
             match state.single(trial.seed, candidate, attackers, now, config.seed) {
                 Some(e) => {
@@ -388,7 +422,13 @@ impl Recorder {
             .unwrap_or_default();
         let known = setup
             .file
-            .known_fuzzed(&nearest, &labels, &policy, finding.name())
+            .known_fuzzed(
+                &nearest,
+                &labels,
+                &policy,
+                finding.name(),
+                &outcome_text(&exec.outcome),
+            )
             .map(|d| d.reason.clone());
         // Known under one policy does not hide the same behaviour unexplained under another.
         let key = (finding, attacker, labels.clone(), known.is_some());
@@ -404,7 +444,7 @@ impl Recorder {
             "Found by jwt-harness fuzz: {} {outcome} under {policy}; the oracle: {oracle}.",
             self.report.backend
         );
-        let seed = &state.seeds[trial.seed];
+        let seed = &state.inputs.seeds[trial.seed];
         let mut case = finding_case(&seed.base, &minimal, &name, &description, &e);
         case.id = format!("{}/{name}", family_name(&self.report.backend));
         let mut written = None;

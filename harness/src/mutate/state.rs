@@ -75,19 +75,27 @@ pub(super) struct Exec {
     pub(super) outcome: Outcome,
 }
 
-/// One policy being fuzzed: its validator, seeds, atoms and corpus.
+/// What inputs are drawn from under one policy: the seeds that forge under it and the atoms of
+/// the generators that do, each with its weight (see [`weight`]). Shared by `jwt-harness fuzz`
+/// ([`PolicyState`]) and the cargo-fuzz `differential` target ([`super::differential`]).
+pub(super) struct Inputs {
+    pub(super) ctx: GenContext,
+    pub(super) seeds: Vec<Seed>,
+    /// The weight of each seed, in the order of `seeds`.
+    pub(super) seed_weights: Vec<u16>,
+    pub(super) atoms: Vec<(Atom, u16)>,
+    /// The median time to forge an input under this policy, in nanoseconds.
+    pub(super) median_ns: u64,
+}
+
+/// One policy being fuzzed: its validator, inputs and corpus.
 pub(super) struct PolicyState<'a> {
     pub(super) policy: Arc<Policy>,
     validator: Box<dyn Validator + 'a>,
     pipelined: bool,
-    ctx: GenContext,
-    pub(super) seeds: Vec<Seed>,
-    /// Atoms, each with its weight (see [`weight`]).
-    atoms: Vec<(Atom, u16)>,
+    pub(super) inputs: Inputs,
     /// Seeds, then inputs with novel verdicts: (seed, mutations, weight).
     corpus: Vec<(usize, Vec<Mutation>, u16)>,
-    /// The median time to forge an input under this policy, in nanoseconds.
-    median_ns: u64,
     seen: HashSet<(u8, u8)>,
     pub(super) stats: PolicyStats,
 }
@@ -119,7 +127,7 @@ fn weight(cost_ns: u64, median_ns: u64) -> u16 {
 }
 
 /// An index of `n` items drawn by their weights (rejection sampling, a few tries).
-fn pick_weighted(rng: &mut Rng, n: usize, weight: impl Fn(usize) -> u16) -> usize {
+pub(super) fn pick_weighted(rng: &mut Rng, n: usize, weight: impl Fn(usize) -> u16) -> usize {
     let mut i = rng.below(n);
     for _ in 0..8 {
         if rng.below(1024) < usize::from(weight(i)) {
@@ -131,7 +139,7 @@ fn pick_weighted(rng: &mut Rng, n: usize, weight: impl Fn(usize) -> u16) -> usiz
 }
 
 /// Forges an input under a policy: the token, or `None` when it does not apply or forge.
-fn forge_input(
+pub(super) fn forge_input(
     base: &Case,
     muts: &[Mutation],
     policy: &Policy,
@@ -163,18 +171,17 @@ fn timed_forge(
     (token, t.elapsed().as_nanos() as u64)
 }
 
-impl<'a> PolicyState<'a> {
+impl Inputs {
+    /// The seeds and atoms that forge under `policy`, weighted by what forging them costs.
     pub(super) fn new(
-        policy: Arc<Policy>,
-        validator: Box<dyn Validator + 'a>,
-        pipelined: bool,
+        policy: &Policy,
         all_seeds: &[Seed],
         attackers: &Attackers,
         now: u64,
-    ) -> PolicyState<'a> {
-        let ctx = GenContext::of(&policy);
+    ) -> Inputs {
+        let ctx = GenContext::of(policy);
         let cost = |base: &Case, muts: &[Mutation]| match timed_forge(
-            base, muts, &policy, attackers, now, 0,
+            base, muts, policy, attackers, now, 0,
         ) {
             (Some(_), ns) => Some(ns),
             (None, _) => None,
@@ -184,10 +191,10 @@ impl<'a> PolicyState<'a> {
         costs.sort_unstable();
         let median_ns = costs.get(costs.len() / 2).copied().unwrap_or(1);
         let mut seeds: Vec<Seed> = Vec::new();
-        let mut corpus = Vec::new();
+        let mut seed_weights = Vec::new();
         for (s, c) in all_seeds.iter().zip(seed_costs) {
             if let Some(ns) = c {
-                corpus.push((seeds.len(), s.mutations.clone(), weight(ns, median_ns)));
+                seed_weights.push(weight(ns, median_ns));
                 seeds.push(Seed {
                     id: s.id.clone(),
                     base: s.base.clone(),
@@ -207,45 +214,40 @@ impl<'a> PolicyState<'a> {
             .zip(keep)
             .filter_map(|(a, c)| c.map(|ns| (a, weight(ns, median_ns))))
             .collect();
-        let name = policy.name.clone();
-        PolicyState {
-            policy,
-            validator,
-            pipelined,
+        Inputs {
             ctx,
             seeds,
+            seed_weights,
             atoms,
-            corpus,
             median_ns,
-            seen: HashSet::new(),
-            stats: PolicyStats {
-                policy: name,
-                ..PolicyStats::default()
-            },
         }
     }
 
-    /// Draws one input: a corpus entry or seed, then one to three edits (an atom added, a
-    /// mutation dropped, a mutation of another seed spliced in).
-    pub(super) fn generate(&self, rng: &mut Rng) -> (usize, Vec<Mutation>) {
-        let c = pick_weighted(rng, self.corpus.len(), |i| self.corpus[i].2);
-        let (seed, mut muts) = (self.corpus[c].0, self.corpus[c].1.clone());
-        let atom = |rng: &mut Rng| {
-            let a = pick_weighted(rng, self.atoms.len(), |i| self.atoms[i].1);
-            self.atoms[a].0.draw(rng, &self.ctx)
-        };
+    /// The mutations of one atom, drawn by weight.
+    pub(super) fn atom(&self, rng: &mut Rng) -> Vec<Mutation> {
+        let a = pick_weighted(rng, self.atoms.len(), |i| self.atoms[i].1);
+        self.atoms[a].0.draw(rng, &self.ctx)
+    }
+
+    /// One to three edits of `muts` (an atom added, a mutation dropped, a mutation of
+    /// `other(rng)` spliced in), keeping the last ten mutations.
+    pub(super) fn edit<'o>(
+        &self,
+        rng: &mut Rng,
+        muts: &mut Vec<Mutation>,
+        other: impl Fn(&mut Rng) -> &'o [Mutation],
+    ) {
         let edits = if rng.one_in(3) { 1 + rng.below(3) } else { 1 };
         for _ in 0..edits {
             match rng.below(10) {
-                0..=5 => muts.extend(atom(rng)),
+                0..=5 => muts.extend(self.atom(rng)),
                 6 | 7 if !muts.is_empty() => {
                     muts.remove(rng.below(muts.len()));
                 }
                 _ => {
-                    let other =
-                        &self.corpus[pick_weighted(rng, self.corpus.len(), |i| self.corpus[i].2)].1;
+                    let other = other(rng);
                     if other.is_empty() {
-                        muts.extend(atom(rng));
+                        muts.extend(self.atom(rng));
                     } else {
                         muts.push(rng.pick(other).clone());
                     }
@@ -255,6 +257,49 @@ impl<'a> PolicyState<'a> {
         if muts.len() > 10 {
             muts.drain(..muts.len() - 10);
         }
+    }
+}
+
+impl<'a> PolicyState<'a> {
+    pub(super) fn new(
+        policy: Arc<Policy>,
+        validator: Box<dyn Validator + 'a>,
+        pipelined: bool,
+        all_seeds: &[Seed],
+        attackers: &Attackers,
+        now: u64,
+    ) -> PolicyState<'a> {
+        let inputs = Inputs::new(&policy, all_seeds, attackers, now);
+        let corpus = inputs
+            .seeds
+            .iter()
+            .zip(&inputs.seed_weights)
+            .enumerate()
+            .map(|(i, (s, w))| (i, s.mutations.clone(), *w))
+            .collect();
+        let name = policy.name.clone();
+        PolicyState {
+            policy,
+            validator,
+            pipelined,
+            inputs,
+            corpus,
+            seen: HashSet::new(),
+            stats: PolicyStats {
+                policy: name,
+                ..PolicyStats::default()
+            },
+        }
+    }
+
+    /// Draws one input: a corpus entry or seed, then one to three edits (an atom added, a
+    /// mutation dropped, a mutation of another corpus entry spliced in).
+    pub(super) fn generate(&self, rng: &mut Rng) -> (usize, Vec<Mutation>) {
+        let c = pick_weighted(rng, self.corpus.len(), |i| self.corpus[i].2);
+        let (seed, mut muts) = (self.corpus[c].0, self.corpus[c].1.clone());
+        self.inputs.edit(rng, &mut muts, |rng| {
+            &self.corpus[pick_weighted(rng, self.corpus.len(), |i| self.corpus[i].2)].1
+        });
         (seed, muts)
     }
 
@@ -268,7 +313,7 @@ impl<'a> PolicyState<'a> {
         seed: u64,
     ) -> Vec<Option<Exec>> {
         let policy = &self.policy;
-        let seeds = &self.seeds;
+        let seeds = &self.inputs.seeds;
         let forged: Vec<(Option<(String, Verdict)>, u64)> = parallel_map(inputs, |(s, muts)| {
             let (token, ns) = timed_forge(&seeds[*s].base, muts, policy, attackers, now, seed);
             (
@@ -306,7 +351,7 @@ impl<'a> PolicyState<'a> {
             if let Some(e) = e {
                 if self.seen.insert(code(Some(&e.outcome), &e.verdict)) && self.corpus.len() < 4096
                 {
-                    let w = weight(ns, self.median_ns);
+                    let w = weight(ns, self.inputs.median_ns);
                     self.corpus.push((input.0, input.1.clone(), w));
                 }
             }

@@ -1,0 +1,4 @@
+//! Fuzz target: see `jwt_harness::fuzzing::policy`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jwt_harness::fuzzing::policy(data));
