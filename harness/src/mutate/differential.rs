@@ -44,6 +44,8 @@ pub struct Differential {
     subjects: Vec<Subject>,
     attackers: Attackers,
     nearest: HashMap<String, Vec<String>>,
+    /// Whether a backend reads the system clock (inputs are then forged at the wall clock).
+    system_clock: bool,
 }
 
 /// A disagreement no backend file explains: what the fuzz target reports as a crash.
@@ -160,6 +162,7 @@ impl Differential {
             });
         }
         Ok(Differential {
+            system_clock: subjects.iter().any(|s| s.clock == Clock::System),
             policies,
             subjects,
             attackers,
@@ -185,32 +188,33 @@ impl Differential {
         inputs.edit(&mut rng, &mut muts, |rng| {
             &inputs.seeds[rng.below(inputs.seeds.len())].mutations
         });
-        let mut forged: HashMap<u64, Option<(String, oracle::Verdict)>> = HashMap::new();
+        // One clock for the whole input, so it is forged and judged once: a request-clock backend
+        // validates at whatever `now` it is given, so the wall clock serves both kinds, except
+        // for a seed that needs the fixed clock, which the system-clock backends then skip.
+        let fixed = inputs.seeds[si].base.fixed_clock || !self.system_clock;
+        let now = if fixed {
+            crate::suite::FIXED_NOW
+        } else {
+            crate::run::system_now()
+        };
+        // An input that does not forge under the policy is no input.
+        let token = forge_input(
+            &inputs.seeds[si].base,
+            &muts,
+            policy,
+            &self.attackers,
+            now,
+            0,
+        )?;
+        let verdict = oracle::validate(&token, policy, now);
         for subject in &self.subjects {
             let Some(validator) = &subject.validators[pi] else {
                 continue;
             };
-            let now = match subject.clock {
-                Clock::Request => crate::suite::FIXED_NOW,
-                Clock::System if inputs.seeds[si].base.fixed_clock => continue,
-                Clock::System => crate::run::system_now(),
-            };
-            let entry = forged.entry(now).or_insert_with(|| {
-                forge_input(
-                    &inputs.seeds[si].base,
-                    &muts,
-                    policy,
-                    &self.attackers,
-                    now,
-                    0,
-                )
-                .map(|t| {
-                    let v = oracle::validate(&t, policy, now);
-                    (t, v)
-                })
-            });
-            // An input that does not forge under the policy is no input.
-            let (token, verdict) = entry.clone()?;
+            if inputs.seeds[si].base.fixed_clock && subject.clock == Clock::System {
+                continue;
+            }
+            let (token, verdict) = (token.clone(), verdict.clone());
             let exec = Exec {
                 outcome: isolated(|| validator.validate(&token, now)),
                 token,
