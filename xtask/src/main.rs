@@ -30,9 +30,10 @@ tasks:
   cve                      every fixtures/cve entry: vulnerable release flagged, fixed one clean
   ci                       everything CI checks: fmt, clippy, tests, package, conformance, cve,
                            the generated docs (matrix, catalog, findings), fuzz smoke
-  bench [http]             throughput figures (release build); http: requests/s against the local
+  bench [http|fuzz]        throughput figures (release build); http: requests/s against the local
                            strict HAProxy at concurrency 1 and 16, the catalog's wall time, and
-                           jwt_tool's rate against it
+                           jwt_tool's rate against it; fuzz: time to find each broken validator,
+                           jwt-harness fuzz rates, the differential target's rate
   package                  cargo package the library and test examples/custom-validator against it
   fuzz [TARGET…] [--time S] [--seed-corpus]
                            run the cargo-fuzz targets (all by default; ASan on nightly); crashes

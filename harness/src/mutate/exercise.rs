@@ -324,7 +324,7 @@ fn holder_content(m: &Mutation) -> bool {
                     || l == "unicode"
                     || matches!(
                         l.as_str(),
-                        "iss-value" | "sub-value" | "aud-value" | "aud-array"
+                        "iss-value" | "sub-value" | "aud-value" | "aud-array" | "exp-at-leeway"
                     )
             })
         }
@@ -521,6 +521,9 @@ mod tests {
             Holder
         );
         assert_eq!(a(&[claim("exp", "${now-3600}")]), Holder);
+        // A genuine token at the first instant of its expiry is still a holder's; exp 0 is not.
+        assert_eq!(a(&[claim("exp", "${now-leeway}")]), Holder);
+        assert_eq!(a(&[claim("exp", "0")]), Issuer);
         assert_eq!(a(&[claim("aud", "[\"x\"]")]), Holder);
         assert_eq!(a(&[Mutation::Alter(AlterOp::Pad)]), Holder);
         assert_eq!(a(&[claim("exp", "\"${exp}\"")]), Issuer);
