@@ -35,17 +35,23 @@ pub fn run(args: &[String]) -> Result<()> {
         return fuzz();
     }
     build_trivial_adapter()?;
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_release_example("jwt-harness", "bench", &args)
+}
+
+/// `cargo run -q --release -p PACKAGE --example EXAMPLE -- ARGS…`.
+fn run_release_example(package: &str, example: &str, args: &[&str]) -> Result<()> {
     let mut a = vec![
         "run",
         "-q",
         "--release",
         "-p",
-        "jwt-harness",
+        package,
         "--example",
-        "bench",
+        example,
         "--",
     ];
-    a.extend(args.iter().map(String::as_str));
+    a.extend(args);
     cargo(&a)
 }
 
@@ -65,15 +71,7 @@ fn build_trivial_adapter() -> Result<()> {
 /// `bench fuzz`: the trivial adapter and `tests/bench_fuzz.rs`, release builds side by side.
 fn fuzz() -> Result<()> {
     build_trivial_adapter()?;
-    cargo(&[
-        "run",
-        "-q",
-        "--release",
-        "-p",
-        "jwt-harness-tests",
-        "--example",
-        "bench_fuzz",
-    ])
+    run_release_example("jwt-harness-tests", "bench_fuzz", &[])
 }
 
 /// `bench http`: HAProxy, jwt_tool, the release builds, then the example.
@@ -96,22 +94,9 @@ fn http(args: &[String]) -> Result<()> {
     ])?;
     let python = python.display().to_string();
     let tool = tool.map_or("none".into(), |p| p.display().to_string());
-    let mut a = vec![
-        "run",
-        "-q",
-        "--release",
-        "-p",
-        "jwt-harness",
-        "--example",
-        "bench_http",
-        "--",
-        "--python",
-        &python,
-        "--jwt-tool",
-        &tool,
-    ];
+    let mut a = vec!["--python", python.as_str(), "--jwt-tool", tool.as_str()];
     a.extend(args.iter().map(String::as_str));
-    cargo(&a)
+    run_release_example("jwt-harness", "bench_http", &a)
 }
 
 /// A venv under `work` with jwt_tool's requirements (which include `requests`, the stand-in's);

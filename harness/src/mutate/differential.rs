@@ -170,11 +170,6 @@ impl Differential {
         })
     }
 
-    /// The names of the policies being fuzzed.
-    pub fn policy_names(&self) -> Vec<&str> {
-        self.policies.iter().map(|(p, _)| p.name.as_str()).collect()
-    }
-
     /// Runs one libFuzzer input: the first disagreement no backend file explains, if any.
     pub fn run(&self, data: &[u8]) -> Option<Disagreement> {
         let mut rng = Rng::from_bytes(data);
@@ -206,7 +201,12 @@ impl Differential {
             now,
             0,
         )?;
-        let verdict = oracle::validate(&token, policy, now);
+        // The token and the oracle's verdict are shared; only the outcome changes per backend.
+        let mut exec = Exec {
+            verdict: oracle::validate(&token, policy, now),
+            token,
+            outcome: crate::backend::Outcome::Accept,
+        };
         for subject in &self.subjects {
             let Some(validator) = &subject.validators[pi] else {
                 continue;
@@ -214,12 +214,7 @@ impl Differential {
             if inputs.seeds[si].base.fixed_clock && subject.clock == Clock::System {
                 continue;
             }
-            let (token, verdict) = (token.clone(), verdict.clone());
-            let exec = Exec {
-                outcome: isolated(|| validator.validate(&token, now)),
-                token,
-                verdict,
-            };
+            exec.outcome = isolated(|| validator.validate(&exec.token, now));
             let Some(finding @ (Finding::Unsafe | Finding::Crash | Finding::Broken)) =
                 judge(&exec, policy, now, &subject.file)
             else {
