@@ -174,6 +174,10 @@ pub struct BackendFile {
     pub reject_status: Option<String>,
     /// Why the target cannot take part in the rotation scenarios (`run --rotation`), if so.
     pub no_rotation: Option<String>,
+    /// For external backends whose adapter cannot hand over the claims the library returned
+    /// (the library has no claims API, or the adapter decodes the payload itself): why. The
+    /// `claims` of its accepts are then not compared with the token's ([`crate::identity`]).
+    pub claims_by_adapter: Option<String>,
     /// HTTP targets: where the upstream receives the caller's identity (`payload:HEADER` or
     /// `sub:HEADER`, [`crate::identity::Identity`]), checked on every accepted request.
     pub identity: Option<String>,

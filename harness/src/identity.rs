@@ -167,6 +167,58 @@ pub fn check(identity: &Identity, token: &str, body: &str) -> Forwarded {
     Forwarded::Matches(values.len())
 }
 
+/// For an external adapter's accept: compares the identity claims the library returned to the
+/// application ([`crate::backend::answer::IDENTITY_CLAIMS`], as the adapter reported them) with
+/// the token's, read as a lenient parser keeping the last duplicate does (RFC 7519 §4). The
+/// first difference, in words: the library hands the application another `sub`, `iss` or `aud`
+/// than the one signed (the first of duplicate members, a value re-typed or rounded). Only what
+/// the serializers of the adapters' languages change on their own is equal: a number and the same
+/// number written otherwise (`1.0`, `1`), an integer written as a string (Perl's JSON::XS for
+/// integers over 64 bits), and one audience as a string or a one-element array.
+pub fn reported_differs(token: &str, reported: &Map<String, Value>) -> Option<String> {
+    let signed = token_claims(token)?;
+    for (name, got) in reported {
+        let want = signed.get(name);
+        let same = match want {
+            Some(want) => same_claim(got, want),
+            None => got.is_null(),
+        };
+        if !same {
+            let want = match want {
+                Some(w) => format!("whose {name} is {}", shown(&as_text(w))),
+                None => format!("without {name}"),
+            };
+            return Some(format!(
+                "the library returned {name} {} for a token {want} (RFC 7519 §4: the last of \
+                 duplicate members)",
+                shown(&as_text(got))
+            ));
+        }
+    }
+    None
+}
+
+/// Whether two identity claim values name the same thing (see [`reported_differs`]).
+fn same_claim(got: &Value, want: &Value) -> bool {
+    let scalar = |a: &Value, b: &Value| match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && s.parse::<f64>().ok() == n.as_f64()
+        }
+        (a, b) => a == b,
+    };
+    match (got, want) {
+        (Value::Array(g), Value::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(g, w)| scalar(g, w))
+        }
+        (Value::Array(g), w) | (w, Value::Array(g)) if g.len() == 1 => scalar(&g[0], w),
+        (g, w) => scalar(g, w),
+    }
+}
+
 /// A claim value quoted, cut to 40 characters (a report line, not a dump).
 fn shown(text: &str) -> String {
     let cut: String = text.chars().take(40).collect();
@@ -190,6 +242,33 @@ mod tests {
 
     fn echo(name: &str, value: Value) -> String {
         serde_json::json!({"method": "GET", "path": "/", "headers": {name: value}}).to_string()
+    }
+
+    #[test]
+    fn reported_claims_are_compared_with_the_last_duplicate() {
+        let reported = |v: Value| v.as_object().unwrap().clone();
+        let t = token(r#"{"sub":"user-1","iss":"i","aud":"a","sub":"admin"}"#);
+        // The last duplicate, as the library should read it.
+        let last = serde_json::json!({"sub": "admin", "iss": "i", "aud": ["a"]});
+        assert_eq!(reported_differs(&t, &reported(last)), None);
+        let first = reported(serde_json::json!({"sub": "user-1"}));
+        let what = reported_differs(&t, &first).unwrap();
+        assert!(
+            what.contains("sub \"user-1\"") && what.contains("\"admin\""),
+            "{what}"
+        );
+        // What the adapters' serializers change on their own is the same value.
+        let t = token(r#"{"sub":18446744073709551617,"iss":1.0}"#);
+        let big = reported(serde_json::json!({"sub": "18446744073709551617", "iss": 1}));
+        assert_eq!(reported_differs(&t, &big), None);
+        // A re-typed value, a claim the token does not have, and a rounded string are not.
+        for r in [
+            serde_json::json!({"iss": true}),
+            serde_json::json!({"aud": "x"}),
+            serde_json::json!({"sub": "1.8446744073709552e19"}),
+        ] {
+            assert!(reported_differs(&t, &reported(r.clone())).is_some(), "{r}");
+        }
     }
 
     #[test]

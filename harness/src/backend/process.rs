@@ -8,7 +8,7 @@
 //! adapter is then restarted and the run goes on with the next case. The tail of the adapter's
 //! standard error is attached to every broken result.
 
-use super::answer::parse_response;
+use super::answer::{parse_answer, parse_response};
 pub use super::shell::split_command;
 use super::{Backend, BackendInfo, BatchItem, Clock, Outcome, Validator};
 use crate::deviations::BackendFile;
@@ -43,6 +43,11 @@ pub struct Process {
     pool: Mutex<Vec<Running>>,
     /// The directory the command runs in; `None`: where the run was started.
     pub(super) dir: Option<std::path::PathBuf>,
+    /// Whether the `claims` of an accept are the library's own (compared with the token's);
+    /// false when the backend file says the adapter decodes them itself (`claims_by_adapter`).
+    compare_claims: bool,
+    /// Accepts whose library returned other identity claims than the token's: (id, what).
+    reported: Mutex<Vec<(String, String)>>,
 }
 
 impl Drop for Process {
@@ -66,6 +71,8 @@ impl Process {
             version: "external".into(),
             pool: Mutex::new(Vec::new()),
             dir: None,
+            compare_claims: true,
+            reported: Mutex::new(Vec::new()),
         }
     }
 
@@ -134,6 +141,7 @@ impl Process {
         if let Some(v) = &file.version {
             p = p.with_version(v);
         }
+        p.compare_claims = file.claims_by_adapter.is_none();
         Ok(Some(p))
     }
 }
@@ -355,8 +363,11 @@ impl Prepared<'_> {
             while outcomes.len() < batch.len() {
                 let want = batch[outcomes.len()].id;
                 let broken = match running.lines.recv_timeout(self.backend.timeout) {
-                    Ok(Line::Text(line)) => match parse_response(&line, want) {
-                        Ok(o) => {
+                    Ok(Line::Text(line)) => match parse_answer(&line, want) {
+                        Ok((o, claims)) => {
+                            if let (Some(c), true) = (claims, self.backend.compare_claims) {
+                                self.backend.compare(batch[outcomes.len()].token, want, &c);
+                            }
                             outcomes.push(o);
                             failures_in_a_row = 0;
                             continue;
@@ -438,5 +449,19 @@ impl Backend for Process {
 
     fn pipelined(&self) -> bool {
         true
+    }
+
+    fn take_identity_findings(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.reported.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Process {
+    /// Records an accept whose library returned other identity claims than the token carries.
+    fn compare(&self, token: &str, id: &str, claims: &serde_json::Map<String, Value>) {
+        if let Some(what) = crate::identity::reported_differs(token, claims) {
+            let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
+            reported.push((id.to_string(), what));
+        }
     }
 }

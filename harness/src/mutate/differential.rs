@@ -206,6 +206,7 @@ impl Differential {
             verdict: oracle::validate(&token, policy, now),
             token,
             outcome: crate::backend::Outcome::Accept,
+            identity: None,
         };
         for subject in &self.subjects {
             let Some(validator) = &subject.validators[pi] else {
@@ -247,6 +248,7 @@ impl Differential {
                 outcome: isolated(|| validator.validate(&token, now)),
                 token,
                 verdict,
+                identity: None,
             })
         };
         let muts = drop_noops(muts, |c| {

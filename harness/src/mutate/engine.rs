@@ -93,6 +93,7 @@ pub(super) fn judge_as(
     exact: bool,
 ) -> Option<Finding> {
     match (&exec.outcome, &exec.verdict) {
+        (Outcome::Accept, _) if exec.identity.is_some() => Some(Finding::Unsafe),
         (Outcome::Crash(_), _) => Some(Finding::Crash),
         (Outcome::Broken(_), _) => Some(Finding::Broken),
         (Outcome::Unsupported(_), _) | (Outcome::Accept, Verdict::Accept(_)) => None,
@@ -171,7 +172,7 @@ pub fn fuzz(
             Ok(Ok(v)) => states.push(PolicyState::new(
                 policy.clone(),
                 v,
-                setup.backend.pipelined(),
+                setup.backend,
                 &all_seeds,
                 setup.attackers,
                 clock(),

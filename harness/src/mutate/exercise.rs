@@ -332,6 +332,18 @@ fn holder_content(m: &Mutation) -> bool {
     }
 }
 
+/// A mutation that makes the token from a genuine one: an edit after signing, a genuine
+/// signature transformed (or taken from another token), the retired key's holder signing.
+fn from_genuine(m: &Mutation) -> bool {
+    matches!(
+        m,
+        Mutation::TamperHeader(_)
+            | Mutation::TamperClaim(_)
+            | Mutation::Signature(_)
+            | Mutation::Key(KeyChoice::Retired)
+    )
+}
+
 /// Who can make the token a mutation list gives, and what an unexpected accept of it gives them
 /// (the rule of this module's documentation).
 pub fn attacker_of(mutations: &[Mutation]) -> (Attacker, Impact) {
@@ -359,17 +371,17 @@ pub fn attacker_of(mutations: &[Mutation]) -> (Attacker, Impact) {
     }
     // Made from a genuine token whatever its content says: edited after signing, a genuine
     // signature transformed (or taken from another token), the retired key's holder signing.
-    let derived = mutations.iter().any(|m| {
-        matches!(
-            m,
-            Mutation::TamperHeader(_)
-                | Mutation::TamperClaim(_)
-                | Mutation::Signature(_)
-                | Mutation::Key(KeyChoice::Retired)
-        )
+    let derived = mutations.iter().any(from_genuine);
+    // What was signed before that must be a holder's too: a genuine signature transformed over
+    // content only the issuer signs needs the issuer's signature on that content.
+    let signed_by_holder = mutations.iter().all(|m| {
+        from_genuine(m) || m == &Mutation::Trust(Trust::DuplicateKid) || holder_content(m)
     });
-    if derived {
+    if derived && signed_by_holder {
         return (Attacker::Holder, Impact::Forgery);
+    }
+    if derived {
+        return (Attacker::Issuer, Impact::Confusion);
     }
     let content_ok = mutations.iter().all(|m| match m {
         Mutation::Trust(Trust::DuplicateKid) => true,
@@ -459,6 +471,7 @@ mod tests {
             total += 1;
             same += usize::from(super::attacker_of(&m).0 == a);
         }
+        eprintln!("the rule agrees with the catalog on {same} of {total} cases");
         assert!(total > 400 && same * 100 >= total * 93, "{same} of {total}");
     }
 
@@ -538,10 +551,25 @@ mod tests {
             Issuer
         );
         assert_eq!(a(&[claim("aud", "[\"x\", 1]")]), Issuer);
-        // Made from a genuine token, whatever the content: a holder.
+        // Made from a genuine token: a holder's when a holder has such a token, the issuer's when
+        // only the issuer signs that content (a flipped padding bit leaves the signature genuine).
+        assert_eq!(
+            a(&[
+                claim("exp", "${now-3600}"),
+                Mutation::Signature(SigOp::FlipBit)
+            ]),
+            Holder
+        );
         assert_eq!(
             a(&[claim("exp", "\"x\""), Mutation::Signature(SigOp::FlipBit)]),
-            Holder
+            Issuer
+        );
+        assert_eq!(
+            a(&[
+                claim("exp", "\"x\""),
+                Mutation::TamperClaim(Member::new("sub", "\"a\""))
+            ]),
+            Issuer
         );
         assert_eq!(
             a(&[Mutation::Header(Member::new("typ", "\"JWT\""))]),

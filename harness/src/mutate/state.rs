@@ -5,14 +5,14 @@
 
 use super::record::PolicyStats;
 use super::{atoms, compose, decompose, Atom, GenContext, Mutation, Rng};
-use crate::backend::{BatchItem, Clock, Outcome, Validator};
+use crate::backend::{Backend, BatchItem, Clock, Outcome, Validator};
 use crate::cases::{Case, Catalog, Expect};
 use crate::forge::{forge_one, Attackers};
 use crate::isolate::{guarded, isolated, panic_outcome};
 use crate::oracle::{self, Verdict};
 use crate::par::{parallel_map, thread_count};
 use crate::policy::Policy;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -73,6 +73,10 @@ pub(super) struct Exec {
     pub(super) token: String,
     pub(super) verdict: Verdict,
     pub(super) outcome: Outcome,
+    /// What the backend reported beside an accept that makes it unsafe whatever the oracle
+    /// says: the library returned, or a gateway forwarded, another identity than the token's
+    /// ([`Backend::take_identity_findings`]).
+    pub(super) identity: Option<String>,
 }
 
 /// What inputs are drawn from under one policy: the seeds that forge under it and the atoms of
@@ -92,12 +96,17 @@ pub(super) struct Inputs {
 pub(super) struct PolicyState<'a> {
     pub(super) policy: Arc<Policy>,
     validator: Box<dyn Validator + 'a>,
-    pipelined: bool,
+    backend: &'a dyn Backend,
     pub(super) inputs: Inputs,
     /// Seeds, then inputs with novel verdicts: (seed, mutations, weight).
     corpus: Vec<(usize, Vec<Mutation>, u16)>,
     seen: HashSet<(u8, u8)>,
     pub(super) stats: PolicyStats,
+}
+
+/// The id a pipelined backend is sent for the `i`th input of a batch.
+fn batch_id(i: usize) -> String {
+    format!("fuzz-{i}")
 }
 
 /// A small code of a verdict for the corpus's novelty test.
@@ -264,7 +273,7 @@ impl<'a> PolicyState<'a> {
     pub(super) fn new(
         policy: Arc<Policy>,
         validator: Box<dyn Validator + 'a>,
-        pipelined: bool,
+        backend: &'a dyn Backend,
         all_seeds: &[Seed],
         attackers: &Attackers,
         now: u64,
@@ -281,7 +290,7 @@ impl<'a> PolicyState<'a> {
         PolicyState {
             policy,
             validator,
-            pipelined,
+            backend,
             inputs,
             corpus,
             seen: HashSet::new(),
@@ -334,9 +343,11 @@ impl<'a> PolicyState<'a> {
         let outcomes = self.validate(&tokens, now);
         self.stats.skipped += (inputs.len() - tokens.len()) as u64;
         self.stats.execs += tokens.len() as u64;
+        let mut identity: HashMap<String, String> =
+            self.backend.take_identity_findings().into_iter().collect();
         let mut out: Vec<Option<Exec>> = Vec::with_capacity(inputs.len());
         let mut outcomes = outcomes.into_iter();
-        for f in forged {
+        for (i, f) in forged.into_iter().enumerate() {
             out.push(f.map(|(token, verdict)| {
                 Exec {
                     token,
@@ -344,6 +355,7 @@ impl<'a> PolicyState<'a> {
                     outcome: outcomes
                         .next()
                         .unwrap_or_else(|| Outcome::Broken("no outcome".into())),
+                    identity: identity.remove(&batch_id(i)),
                 }
             }));
         }
@@ -363,10 +375,10 @@ impl<'a> PolicyState<'a> {
     /// backend one batch per worker thread.
     fn validate(&self, tokens: &[(usize, &str)], now: u64) -> Vec<Outcome> {
         let v = &self.validator;
-        if !self.pipelined {
+        if !self.backend.pipelined() {
             return parallel_map(tokens, |(_, t)| isolated(|| v.validate(t, now)));
         }
-        let ids: Vec<String> = tokens.iter().map(|(i, _)| format!("fuzz-{i}")).collect();
+        let ids: Vec<String> = tokens.iter().map(|(i, _)| batch_id(*i)).collect();
         let idx: Vec<usize> = (0..tokens.len()).collect();
         let per = tokens.len().div_ceil(thread_count()).max(1);
         let chunks: Vec<&[usize]> = idx.chunks(per).collect();
