@@ -174,7 +174,8 @@ pub fn check(identity: &Identity, token: &str, body: &str) -> Forwarded {
 /// than the one signed (the first of duplicate members, a value re-typed or rounded). Only what
 /// the serializers of the adapters' languages change on their own is equal: a number and the same
 /// number written otherwise (`1.0`, `1`), an integer written as a string (Perl's JSON::XS for
-/// integers over 64 bits), and one audience as a string or a one-element array.
+/// integers over 64 bits), one audience as a string or a one-element array, and an audience
+/// array in another order or without repeats.
 pub fn reported_differs(token: &str, reported: &Map<String, Value>) -> Option<String> {
     let signed = token_claims(token)?;
     for (name, got) in reported {
@@ -210,13 +211,15 @@ fn same_claim(got: &Value, want: &Value) -> bool {
         }
         (a, b) => a == b,
     };
-    match (got, want) {
-        (Value::Array(g), Value::Array(w)) => {
-            g.len() == w.len() && g.iter().zip(w).all(|(g, w)| scalar(g, w))
-        }
-        (Value::Array(g), w) | (w, Value::Array(g)) if g.len() == 1 => scalar(&g[0], w),
-        (g, w) => scalar(g, w),
-    }
+    // An audience array is a set (RFC 7519 §4.1.3): order and repeats do not name another one,
+    // and one audience is the same as a string or an array.
+    let items = |v: &Value| match v {
+        Value::Array(a) => a.clone(),
+        v => vec![v.clone()],
+    };
+    let (g, w) = (items(got), items(want));
+    let within = |a: &[Value], b: &[Value]| a.iter().all(|x| b.iter().any(|y| scalar(x, y)));
+    within(&g, &w) && within(&w, &g)
 }
 
 /// A claim value quoted, cut to 40 characters (a report line, not a dump).
@@ -249,7 +252,7 @@ mod tests {
         let reported = |v: Value| v.as_object().unwrap().clone();
         let t = token(r#"{"sub":"user-1","iss":"i","aud":"a","sub":"admin"}"#);
         // The last duplicate, as the library should read it.
-        let last = serde_json::json!({"sub": "admin", "iss": "i", "aud": ["a"]});
+        let last = serde_json::json!({"sub": "admin", "iss": "i", "aud": ["a", "a"]});
         assert_eq!(reported_differs(&t, &reported(last)), None);
         let first = reported(serde_json::json!({"sub": "user-1"}));
         let what = reported_differs(&t, &first).unwrap();
@@ -265,6 +268,7 @@ mod tests {
         for r in [
             serde_json::json!({"iss": true}),
             serde_json::json!({"aud": "x"}),
+            serde_json::json!({"aud": ["x", "y"]}),
             serde_json::json!({"sub": "1.8446744073709552e19"}),
         ] {
             assert!(reported_differs(&t, &reported(r.clone())).is_some(), "{r}");

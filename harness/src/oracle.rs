@@ -24,6 +24,7 @@
 //! catalog's cases for it expect `either`, not `reject`.
 
 use crate::cases::Reason;
+pub use crate::jose::json::type_name;
 use crate::jose::json::{parse_object, parse_object_lenient};
 use crate::jose::{b64, Alg, Jwk, KeyType};
 use crate::policy::Policy;
@@ -152,11 +153,19 @@ fn decode_as(token: &str, reading: Reading) -> Result<Parts, (Reason, String)> {
         it.next().unwrap_or(""),
         it.next().unwrap_or(""),
     );
-    let seg = |name: &str, text: &str| match b64::decode(text) {
-        Err(b64::B64Error::NonCanonical) if reading == Reading::Lenient => {
-            b64::decode_lenient(text).ok_or((Reason::Malformed, format!("{name} segment")))
+    let lenient = reading == Reading::Lenient;
+    let seg = |name: &str, text: &str| {
+        let text = if lenient {
+            b64::without_padding(text)
+        } else {
+            text
+        };
+        match b64::decode(text) {
+            Err(b64::B64Error::NonCanonical) if lenient => {
+                b64::decode_lenient(text).ok_or((Reason::Malformed, format!("{name} segment")))
+            }
+            r => r.map_err(|e| (Reason::Malformed, format!("{name} segment: {e}"))),
         }
-        r => r.map_err(|e| (Reason::Malformed, format!("{name} segment: {e}"))),
     };
     let object = |bytes: &[u8]| match reading {
         Reading::Strict => parse_object(bytes),
@@ -500,16 +509,4 @@ pub fn check_claims(
         }
     }
     Ok(())
-}
-
-/// The JSON type of a value, in words.
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }

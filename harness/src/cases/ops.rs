@@ -366,6 +366,8 @@ impl fmt::Display for SigOp {
 pub enum AlterOp {
     /// `=` padding on every segment that would have it.
     Pad,
+    /// `=` padding on the signature segment only (the signing input keeps its text).
+    PadSignature,
     /// `-` → `+`, `_` → `/` in the payload segment.
     StdAlphabet,
     /// A space in the middle of the payload segment.
@@ -408,8 +410,9 @@ pub enum AlterOp {
 word_type!(AlterOp, "alter operation");
 
 impl AlterOp {
-    const WORDS: [(AlterOp, &'static str); 15] = [
+    const WORDS: [(AlterOp, &'static str); 16] = [
         (AlterOp::Pad, "pad"),
+        (AlterOp::PadSignature, "pad-signature"),
         (AlterOp::StdAlphabet, "std-alphabet"),
         (AlterOp::SpaceInPayload, "space-in-payload"),
         (AlterOp::NewlineInPayload, "newline-in-payload"),

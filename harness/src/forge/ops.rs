@@ -93,6 +93,18 @@ pub(super) fn alter_op(op: &AlterOp, token: String) -> Res<String> {
     let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
     let join = |parts: &[String]| parts.join(".");
     Ok(match op {
+        AlterOp::PadSignature => {
+            let segments = parts.len();
+            let Some(sig) = parts.last_mut().filter(|_| segments >= 3) else {
+                return Err("pad-signature: no signature segment".into());
+            };
+            let pad = (4 - sig.len() % 4) % 4;
+            if pad == 0 || pad == 3 {
+                return Err("pad-signature: the signature segment needs no padding".into());
+            }
+            sig.push_str(&"=".repeat(pad));
+            join(&parts)
+        }
         AlterOp::Pad => {
             let mut changed = false;
             for p in parts.iter_mut() {

@@ -97,6 +97,24 @@ pub fn decode(text: &str) -> Result<Vec<u8>, B64Error> {
     Ok(out)
 }
 
+/// The text without the `=` padding RFC 4648 §4 would give it (one or two `=` completing a
+/// multiple of four characters), or the text itself. RFC 7515 §2 omits the padding, but the
+/// decoder of its Appendix C passes a padded text to a standard base64 decoder unchanged: the
+/// oracle's lenient reading accepts what that decoder does.
+pub fn without_padding(text: &str) -> &str {
+    let body = text.trim_end_matches('=');
+    let fits = match text.len() - body.len() {
+        1 => body.len() % 4 == 3,
+        2 => body.len() % 4 == 2,
+        _ => false,
+    };
+    if fits {
+        body
+    } else {
+        text
+    }
+}
+
 /// Decodes base64url leniently: accepts padding and the standard alphabet. Used by `explain` and
 /// key loading, never by the oracle's verdict.
 pub fn decode_lenient(text: &str) -> Option<Vec<u8>> {
@@ -146,6 +164,15 @@ mod tests {
         assert_eq!(encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(encode(b"fooba"), "Zm9vYmE");
         assert_eq!(encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn strips_only_the_padding_rfc_4648_writes() {
+        assert_eq!(without_padding("YWI="), "YWI");
+        assert_eq!(without_padding("YQ=="), "YQ");
+        for text in ["YQ=", "YWI==", "YWJj=", "=", "YQ===", "YWI"] {
+            assert_eq!(without_padding(text), text, "{text}");
+        }
     }
 
     #[test]

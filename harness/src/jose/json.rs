@@ -101,6 +101,18 @@ pub fn parse_object_lenient(bytes: &[u8]) -> Result<Map<String, Value>, JsonErro
     }
 }
 
+/// The JSON type of a value, in words.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub fn atoms(_ctx: &GenContext) -> Vec<Atom> {
     let mut out = Vec::new();
     for op in [
         AlterOp::Pad,
+        AlterOp::PadSignature,
         AlterOp::SpaceInPayload,
         AlterOp::NewlineInPayload,
         AlterOp::NoncanonicalLast,

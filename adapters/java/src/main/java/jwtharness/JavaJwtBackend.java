@@ -21,7 +21,9 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.crypto.SecretKey;
 
@@ -85,7 +87,9 @@ final class JavaJwtBackend implements Backend {
             return verifier.verify(token);
         }, this);
         Glue.checkTyp(policy, verified.getType());
-        return Protocol.payloadOf(token);
+        Map<String, Object> claims = new LinkedHashMap<>();
+        verified.getClaims().forEach((name, c) -> claims.put(name, c.isNull() ? null : c.as(Object.class)));
+        return Protocol.claimsOf(claims);
     }
 
     /** java-jwt's Algorithm for an allowlisted alg and a key of the type it needs (else reject key). */

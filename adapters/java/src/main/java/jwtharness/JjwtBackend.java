@@ -109,7 +109,7 @@ final class JjwtBackend implements Backend {
         }
         Object typ = jws.getHeader().get("typ");
         Glue.checkTyp(policy, typ instanceof String ? (String) typ : null);
-        return Protocol.payloadOf(token);
+        return Protocol.claimsOf(claims);
     }
 
     /** Parse with the locator's first candidate, then the next after a signature/key failure. */

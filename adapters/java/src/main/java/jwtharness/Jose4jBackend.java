@@ -108,7 +108,7 @@ final class Jose4jBackend implements Backend {
                 throw new Protocol.Reject("missing_claim", "missing required claim " + Glue.quote(name));
             }
         }
-        return Protocol.payloadOf(token);
+        return Protocol.claimsOf(claims.getClaimsMap());
     }
 
     /**

@@ -100,8 +100,8 @@ final class NimbusBackend implements Backend {
         if (parsed instanceof PlainJWT) {
             throw new Protocol.Reject("algorithm", "Unsupported algorithm of " + parsed.getHeader().getAlgorithm());
         }
-        processor.process(parsed, null);
-        return Protocol.payloadOf(token);
+        JWTClaimsSet accepted = processor.process(parsed, null);
+        return Protocol.claimsOf(accepted.toJSONObject());
     }
 
     /** DefaultJWTClaimsVerifier at the request's {@code now}. */

@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Set;
 
 /**
@@ -131,15 +130,14 @@ final class Protocol {
     }
 
     /**
-     * The payload segment of a token the library accepted, as JSON (for the
-     * optional {@code claims} member of an accept; null when unreadable).
+     * The claims object a library returned for a token it accepted, as JSON, for
+     * the optional {@code claims} member of an accept: what the application is
+     * handed, not a new reading of the payload (the harness compares its sub,
+     * iss and aud with the token's). Null when Jackson cannot write it.
      */
-    static JsonNode payloadOf(String token) {
+    static JsonNode claimsOf(Object claims) {
         try {
-            int dot1 = token.indexOf('.');
-            int dot2 = token.indexOf('.', dot1 + 1);
-            byte[] raw = Base64.getUrlDecoder().decode(token.substring(dot1 + 1, dot2));
-            JsonNode node = JSON.readTree(raw);
+            JsonNode node = JSON.valueToTree(claims);
             return node != null && node.isObject() ? node : null;
         } catch (Exception | StackOverflowError e) {
             return null;
