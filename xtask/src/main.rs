@@ -27,7 +27,8 @@ tasks:
   matrix [--check]         write docs/MATRIX.md and docs/matrix.html from the snapshots
   catalog [--check]        write docs/CATALOG.md from fixtures/cases
   findings [--check]       write docs/FINDINGS.md, the findings register, from fixtures/backends
-  cve                      every fixtures/cve entry: vulnerable release flagged, fixed one clean
+  cve [--quick]            every fixtures/cve entry: vulnerable release flagged, fixed one clean
+                           (--quick: over the entries' families only)
   ci                       everything CI checks: fmt, clippy, tests, package, conformance, cve,
                            the generated docs (matrix, catalog, findings), fuzz smoke
   bench [http|fuzz]        throughput figures (release build); http: requests/s against the local
