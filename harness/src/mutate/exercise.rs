@@ -68,8 +68,12 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
         }),
         Mutation::ClaimsRaw(t) => {
             out.push("claims-raw".into());
-            if empty_object(&evaluate(t)) {
+            let text = evaluate(t);
+            if empty_object(&text) {
                 out.push("claims-empty".into());
+            }
+            if trailing_after_value(&text) {
+                out.push("claims-trailing".into());
             }
         }
         Mutation::ClaimsSegment(t) => {
@@ -99,6 +103,13 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
         Mutation::Trust(t) => out.push(format!("trust-{t}")),
     }
     out
+}
+
+/// Whether JSON text is one JSON value followed by more text (`{…}{…}`): what a reader that
+/// stops after the first value takes for the whole.
+fn trailing_after_value(text: &str) -> bool {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    matches!(values.next(), Some(Ok(_))) && values.next().is_some()
 }
 
 /// Whether JSON text is an object without members (`{}`): claims that carry nothing.
@@ -258,11 +269,20 @@ fn claim_labels(m: &Member, out: &mut Vec<String>) {
                 format!("{name}-future")
             }
         }
+        // A value no JSON reader takes before the forge expands it: a nested array or object
+        // (`${repeat([,64)}…`), else a number too long to write out.
+        ("exp" | "nbf" | "iat", None) if m.value().starts_with("${repeat([") => {
+            format!("{name}-array")
+        }
+        ("exp" | "nbf" | "iat", None) if m.value().starts_with("${repeat({") => {
+            format!("{name}-object")
+        }
         ("exp" | "nbf" | "iat", None) => format!("{name}-huge"),
         ("exp" | "nbf" | "iat", Some(Value::String(t))) => {
             // What the string holds: a library that reads it as a number sees that time.
-            out.push(match t.trim().parse::<i64>() {
-                Ok(v) if v <= LABEL_NOW => format!("{name}-string-past"),
+            out.push(match t.trim().parse::<f64>() {
+                Ok(v) if v.is_nan() => format!("{name}-string-text"),
+                Ok(v) if v <= LABEL_NOW as f64 => format!("{name}-string-past"),
                 Ok(_) => format!("{name}-string-future"),
                 Err(_) if t.is_empty() => format!("{name}-string-empty"),
                 Err(_) => format!("{name}-string-text"),
@@ -509,6 +529,22 @@ mod tests {
         assert_eq!(exercises(&claim("nbf", "${now+3600}")), ["nbf-future"]);
         assert_eq!(exercises(&claim("exp", "${exp}.5")), ["exp-float"]);
         assert_eq!(exercises(&claim("exp", "1e400")), ["exp-huge"]);
+        assert_eq!(
+            exercises(&Mutation::ClaimsRaw("{\"exp\":${exp}}{}".into())),
+            ["claims-raw", "claims-trailing"]
+        );
+        assert_eq!(
+            exercises(&Mutation::ClaimsRaw("{\"exp\":${exp}} ".into())),
+            ["claims-raw"]
+        );
+        assert_eq!(
+            exercises(&claim("exp", "\"${exp}.0\"")),
+            ["exp-string-future", "exp-string"]
+        );
+        assert_eq!(
+            exercises(&claim("exp", "${repeat([,64)}${exp}${repeat(],64)}")),
+            ["nested", "exp-array"]
+        );
         let crit = Mutation::Header(Member::new("crit", "null"));
         assert_eq!(exercises(&crit), ["crit-present", "crit-null"]);
         let kid = Mutation::Header(Member::new("kid", "\"../../dev/null\""));
