@@ -289,7 +289,8 @@ pub fn candidate_keys<'p>(
 }
 
 /// [`candidate_keys`]; the lenient reading takes `kid` as the hint RFC 7515 §4.1.4 makes it:
-/// a `kid` naming no trusted key leaves every fitting key a candidate.
+/// a `kid` naming no trusted key leaves every fitting key a candidate, and one naming a key
+/// that fits puts that key first.
 fn candidate_keys_as<'p>(
     header: &Map<String, Value>,
     alg: Alg,
@@ -311,12 +312,17 @@ fn candidate_keys_as<'p>(
             if named.is_empty() {
                 return reject(Reason::Key, format!("kid {kid:?} names no trusted key"));
             }
-            let fitting: Vec<&Jwk> = named.into_iter().filter(|k| key_fits(k, alg)).collect();
+            let mut fitting: Vec<&Jwk> = named.into_iter().filter(|k| key_fits(k, alg)).collect();
             if fitting.is_empty() {
                 return reject(
                     Reason::Key,
                     format!("kid {kid:?} names a key that does not fit {alg}"),
                 );
+            }
+            if reading == Reading::Lenient {
+                // A hint: the other trusted keys that fit are tried after the named one.
+                let others = policy.keys.iter().filter(|k| k.kid() != Some(kid));
+                fitting.extend(others.filter(|k| key_fits(k, alg)));
             }
             fitting
         }
