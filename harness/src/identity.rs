@@ -213,13 +213,15 @@ fn same_claim(got: &Value, want: &Value) -> bool {
     };
     // An audience array is a set (RFC 7519 §4.1.3): order and repeats do not name another one,
     // and one audience is the same as a string or an array.
-    let items = |v: &Value| match v {
-        Value::Array(a) => a.clone(),
-        v => vec![v.clone()],
-    };
+    fn items(v: &Value) -> &[Value] {
+        match v {
+            Value::Array(a) => a,
+            v => std::slice::from_ref(v),
+        }
+    }
     let (g, w) = (items(got), items(want));
     let within = |a: &[Value], b: &[Value]| a.iter().all(|x| b.iter().any(|y| scalar(x, y)));
-    within(&g, &w) && within(&w, &g)
+    within(g, w) && within(w, g)
 }
 
 /// A claim value quoted, cut to 40 characters (a report line, not a dump).

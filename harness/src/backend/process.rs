@@ -144,6 +144,14 @@ impl Process {
         p.compare_claims = file.claims_by_adapter.is_none();
         Ok(Some(p))
     }
+
+    /// Records an accept whose library returned other identity claims than the token carries.
+    fn compare(&self, token: &str, id: &str, claims: &serde_json::Map<String, Value>) {
+        if let Some(what) = crate::identity::reported_differs(token, claims) {
+            let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
+            reported.push((id.to_string(), what));
+        }
+    }
 }
 
 /// What the stdout reader hands over: a line, a line over [`MAX_LINE`], or the end.
@@ -453,15 +461,5 @@ impl Backend for Process {
 
     fn take_identity_findings(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.reported.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-}
-
-impl Process {
-    /// Records an accept whose library returned other identity claims than the token carries.
-    fn compare(&self, token: &str, id: &str, claims: &serde_json::Map<String, Value>) {
-        if let Some(what) = crate::identity::reported_differs(token, claims) {
-            let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
-            reported.push((id.to_string(), what));
-        }
     }
 }
