@@ -74,7 +74,17 @@ async function validate (req) {
   if (typeof token !== 'string') throw new P.Reject('malformed', 'token is not a string')
   const h = header(token)
   const alg = policy.algorithms.includes(h.alg) ? h.alg : policy.algorithms[0]
-  const verify = async (jwk) => njwt.verify(token, keyFromJwk(jwk), alg)
+  // njwt's third argument is the algorithm the caller expects. A key that declares its alg
+  // (RFC 7517 §4.4) is a candidate for that alg only (the next candidate is tried); for a key
+  // without one the token's alg is taken when allowlisted. (Handing njwt the header's alg for
+  // every key would give it an RS256 expectation for an EC key, which its createVerify does
+  // not refuse.)
+  const verify = async (jwk) => {
+    if (policy.algorithms.includes(h.alg) && typeof jwk.alg === 'string' && policy.algorithms.includes(jwk.alg) && jwk.alg !== alg) {
+      throw new P.Reject('key', 'the key this token names is for another algorithm')
+    }
+    return njwt.verify(token, keyFromJwk(jwk), alg)
+  }
   const jwt = await P.verifyWithCandidates(P.candidateKeys(policy, h), verify, reasonOf)
   const claims = jwt.body.toJSON()
   // No required-claims or typ option: presence (required claims, and iss/aud

@@ -170,8 +170,10 @@ while (defined(my $line = <STDIN>)) {
         }
     }
     my $out = eval { $JSON_OUT->encode({ id => $id, %$resp }) };
-    # JSON::XS writes an infinite or NaN number (exp 1e400) as inf/nan, which is not JSON.
-    if (defined $out && !eval { $JSON_IN->decode($out); 1 }) {
+    # JSON::XS writes an infinite or NaN number (exp 1e400) as inf/nan, which is not JSON, and
+    # the largest double with 15 digits (1.79769313486232e+308), which is beyond a double and
+    # reads back as inf: either way the claims cannot be reported.
+    if (defined $out && !eval { nonfinite_free($JSON_IN->decode($out)) }) {
         undef $out;
     }
     if (!defined $out) {
@@ -182,3 +184,14 @@ while (defined(my $line = <STDIN>)) {
     print STDOUT $out, "\n";
 }
 exit 0;
+
+# Whether a decoded JSON value holds only finite numbers (dies otherwise).
+sub nonfinite_free {
+    my ($v) = @_;
+    if (ref $v eq 'HASH') { nonfinite_free($_) for values %$v; }
+    elsif (ref $v eq 'ARRAY') { nonfinite_free($_) for @$v; }
+    elsif (defined $v && !ref $v && B::svref_2object(\$v)->FLAGS & (B::SVf_NOK | B::SVf_IOK)) {
+        die "not finite\n" if $v != $v || $v == 9**9**9 || $v == -9**9**9;
+    }
+    return 1;
+}

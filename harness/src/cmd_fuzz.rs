@@ -250,8 +250,16 @@ pub(crate) fn cmd_fuzz(fixtures: &Fixtures, args: FuzzArgs) -> anyhow::Result<u8
     if terminal {
         eprintln!();
     }
+    // Fetches after the last batch's poll: made late, by an input no longer known.
+    let late = backend.take_fetches();
     drop(server);
     print!("{}", report.to_text());
+    for f in &late {
+        println!(
+            "UNSAFE: the target fetched the attacker URL {} after its token was judged (not attributed to an input)",
+            f.path
+        );
+    }
     if report.found.iter().any(|f| f.written.is_some()) {
         println!(
             "replay: jwt-harness run --cases {} --backend {name}",
@@ -261,5 +269,5 @@ pub(crate) fn cmd_fuzz(fixtures: &Fixtures, args: FuzzArgs) -> anyhow::Result<u8
     if let Some(why) = report.nothing_judged() {
         eprintln!("jwt-harness fuzz: nothing was judged against {name}: {why}");
     }
-    Ok(report.exit_code())
+    Ok(report.exit_code().max(u8::from(!late.is_empty())))
 }

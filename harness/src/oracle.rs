@@ -289,8 +289,8 @@ pub fn candidate_keys<'p>(
 }
 
 /// [`candidate_keys`]; the lenient reading takes `kid` as the hint RFC 7515 §4.1.4 makes it:
-/// a `kid` naming no trusted key leaves every fitting key a candidate, and one naming a key
-/// that fits puts that key first.
+/// a `kid` naming no trusted key, or only keys that do not fit the alg, leaves every fitting key
+/// a candidate, and one naming a key that fits puts that key first.
 fn candidate_keys_as<'p>(
     header: &Map<String, Value>,
     alg: Alg,
@@ -313,7 +313,7 @@ fn candidate_keys_as<'p>(
                 return reject(Reason::Key, format!("kid {kid:?} names no trusted key"));
             }
             let mut fitting: Vec<&Jwk> = named.into_iter().filter(|k| key_fits(k, alg)).collect();
-            if fitting.is_empty() {
+            if fitting.is_empty() && reading == Reading::Strict {
                 return reject(
                     Reason::Key,
                     format!("kid {kid:?} names a key that does not fit {alg}"),
@@ -326,14 +326,11 @@ fn candidate_keys_as<'p>(
             }
             fitting
         }
-        None => {
-            let fitting: Vec<&Jwk> = policy.keys.iter().filter(|k| key_fits(k, alg)).collect();
-            if fitting.is_empty() {
-                return reject(Reason::Key, format!("no trusted key fits {alg}"));
-            }
-            fitting
-        }
+        None => policy.keys.iter().filter(|k| key_fits(k, alg)).collect(),
     };
+    if candidates.is_empty() {
+        return reject(Reason::Key, format!("no trusted key fits {alg}"));
+    }
     for k in &candidates {
         if let Some(secret) = k.secret() {
             if secret.len() < alg.hash().len() {

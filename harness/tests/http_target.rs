@@ -234,6 +234,44 @@ fn a_flawed_service_shows_each_flaw_as_its_case() {
         finding(&report, "transport/scheme-lowercase").finding,
         Finding::Strict
     );
+
+    // `jwt-harness fuzz --target` attributes the fetch to the input whose token named the URL,
+    // whatever the service answered (here it rejects every fetched-jku token: its keys are the
+    // attacker's). Seeded from the jku cases only, so the inputs reach the flaw at once.
+    let fixtures = Fixtures::Dir(root());
+    let mut catalog = fixtures.catalog().unwrap();
+    catalog
+        .cases
+        .retain(|c| c.id.starts_with("header-injection/jku-"));
+    let attackers = fixtures.attackers().unwrap();
+    let setup = jwt_harness::mutate::FuzzSetup {
+        backend: &target,
+        file: Default::default(),
+        catalog: &catalog,
+        policies: vec![Arc::new(policy.clone())],
+        attackers: &attackers,
+    };
+    let config = jwt_harness::mutate::FuzzConfig {
+        seconds: 20.0,
+        batch: 16,
+        stop_on_finding: true,
+        ..Default::default()
+    };
+    let fuzzed = jwt_harness::mutate::fuzz(&setup, &config, &mut |_| {});
+    let fetched: Vec<_> = fuzzed
+        .found
+        .iter()
+        .filter(|f| f.outcome.contains("fetched the attacker URL /attacker/"))
+        .collect();
+    assert!(
+        fetched.iter().any(|f| f.finding == Finding::Unsafe),
+        "{}",
+        fuzzed.to_text()
+    );
+    // The fuzzer's tokens name URLs of their own: the fetch belongs to the input that names it.
+    let first = fetched[0];
+    let tag = first.outcome.split("/attacker/").nth(1).unwrap_or("");
+    assert!(tag.len() >= 12, "{}", first.outcome);
 }
 
 #[test]

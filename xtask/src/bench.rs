@@ -32,7 +32,7 @@ pub fn run(args: &[String]) -> Result<()> {
         return http(&args[1..]);
     }
     if args.first().map(String::as_str) == Some("fuzz") {
-        return fuzz();
+        return fuzz(&args[1..]);
     }
     build_trivial_adapter()?;
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -68,10 +68,12 @@ fn build_trivial_adapter() -> Result<()> {
     ])
 }
 
-/// `bench fuzz`: the trivial adapter and `tests/bench_fuzz.rs`, release builds side by side.
-fn fuzz() -> Result<()> {
+/// `bench fuzz [SECTION…]`: the trivial adapter and `tests/bench_fuzz.rs`, release builds side
+/// by side; sections (`rediscover`, `rates`, `differential`) narrow the run.
+fn fuzz(sections: &[String]) -> Result<()> {
     build_trivial_adapter()?;
-    run_release_example("jwt-harness-tests", "bench_fuzz", &[])
+    let sections: Vec<&str> = sections.iter().map(String::as_str).collect();
+    run_release_example("jwt-harness-tests", "bench_fuzz", &sections)
 }
 
 /// `bench http`: HAProxy, jwt_tool, the release builds, then the example.

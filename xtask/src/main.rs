@@ -31,7 +31,7 @@ tasks:
                            (--quick: over the entries' families only)
   ci                       everything CI checks: fmt, clippy, tests, package, conformance, cve,
                            the generated docs (matrix, catalog, findings), fuzz smoke
-  bench [http|fuzz]        throughput figures (release build); http: requests/s against the local
+  bench [http|fuzz [SECTION]] throughput figures (release build); http: requests/s against the local
                            strict HAProxy at concurrency 1 and 16, the catalog's wall time, and
                            jwt_tool's rate against it; fuzz: time to find each broken validator,
                            jwt-harness fuzz rates, the differential target's rate

@@ -464,10 +464,17 @@ impl Backend for HttpTarget {
     }
 
     fn take_fetches(&self) -> Vec<crate::jwks::Fetch> {
+        if self.jwks.is_none() {
+            return Vec::new();
+        }
+        std::thread::sleep(crate::jwks::LATE_FETCH_GRACE);
+        self.poll_fetches()
+    }
+
+    fn poll_fetches(&self) -> Vec<crate::jwks::Fetch> {
         let Some((server, mark)) = &self.jwks else {
             return Vec::new();
         };
-        std::thread::sleep(crate::jwks::LATE_FETCH_GRACE);
         let all = server.fetches();
         let mut mark = mark.lock().unwrap_or_else(|p| p.into_inner());
         let new = all.get(*mark..).unwrap_or_default().to_vec();

@@ -167,6 +167,12 @@ pub trait Backend: Send + Sync {
         Vec::new()
     }
 
+    /// [`Backend::take_fetches`] without the wait: the attacker paths fetched so far, for a
+    /// fuzzer that judges a batch at a time (`jwt-harness fuzz --target`).
+    fn poll_fetches(&self) -> Vec<crate::jwks::Fetch> {
+        Vec::new()
+    }
+
     /// For HTTP targets that declare where their upstream receives the caller's identity
     /// ([`crate::identity`]): the instance ids whose accepted request forwarded another identity
     /// than the token's, each with what was forwarded, since the last call. The runner makes

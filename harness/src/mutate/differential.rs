@@ -207,6 +207,7 @@ impl Differential {
             token,
             outcome: crate::backend::Outcome::Accept,
             identity: None,
+            fetched: None,
         };
         for subject in &self.subjects {
             let Some(validator) = &subject.validators[pi] else {
@@ -249,6 +250,7 @@ impl Differential {
                 token,
                 verdict,
                 identity: None,
+                fetched: None,
             })
         };
         let muts = drop_noops(muts, |c| {

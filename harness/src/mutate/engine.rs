@@ -93,6 +93,7 @@ pub(super) fn judge_as(
     exact: bool,
 ) -> Option<Finding> {
     match (&exec.outcome, &exec.verdict) {
+        _ if exec.fetched.is_some() => Some(Finding::Unsafe),
         (Outcome::Accept, _) if exec.identity.is_some() => Some(Finding::Unsafe),
         (Outcome::Crash(_), _) => Some(Finding::Crash),
         (Outcome::Broken(_), _) => Some(Finding::Broken),

@@ -30,6 +30,7 @@ pub mod exercise;
 pub mod header;
 pub mod json;
 pub mod key;
+mod labels;
 mod minimize;
 mod record;
 pub mod sig;
@@ -41,7 +42,8 @@ pub use differential::{Differential, Disagreement};
 pub use engine::{
     fuzz, progress_line, Found, FuzzConfig, FuzzReport, FuzzSetup, PolicyStats, Stats,
 };
-pub use exercise::{attacker_of, exercises, labels_of};
+pub use exercise::attacker_of;
+pub use labels::{exercises, labels_of};
 pub use minimize::{drop_noops, minimize, simplify};
 
 use crate::cases::{AlterOp, HmacKey, KeyChoice, KeyTypeReq, SigOp, Trust};

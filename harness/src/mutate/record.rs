@@ -437,10 +437,7 @@ impl Recorder {
             return;
         }
         let e = expectation(&exec, &state.policy, now, &minimal);
-        let outcome = match &exec.identity {
-            Some(what) => format!("{}, but {what}", outcome_text(&exec.outcome)),
-            None => outcome_text(&exec.outcome),
-        };
+        let outcome = exec.described();
         let oracle = verdict_text(&exec.verdict);
         let name = case_name(finding.name(), &labels, &policy, &minimal);
         let description = format!(

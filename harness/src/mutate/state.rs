@@ -77,6 +77,33 @@ pub(super) struct Exec {
     /// says: the library returned, or a gateway forwarded, another identity than the token's
     /// ([`Backend::take_identity_findings`]).
     pub(super) identity: Option<String>,
+    /// The attacker URL path an HTTP target fetched while judging this token
+    /// ([`Backend::poll_fetches`]): unsafe whatever it answered.
+    pub(super) fetched: Option<String>,
+}
+
+impl Exec {
+    /// The backend's answer as the report states it, with what it returned or fetched beside.
+    pub(super) fn described(&self) -> String {
+        let mut out = super::record::outcome_text(&self.outcome);
+        if let Some(what) = &self.identity {
+            out.push_str(&format!(", but {what}"));
+        }
+        if let Some(path) = &self.fetched {
+            out.push_str(&format!(", and it fetched the attacker URL {path}"));
+        }
+        out
+    }
+}
+
+/// The instance id a target's input is forged under: the seed's id and a digest of the
+/// mutations, so the attacker URLs (`${attacker_url}`, tagged by instance) of distinct inputs
+/// differ and a fetch names its input, while the same input forges the same token.
+fn input_id(base: &Case, muts: &[Mutation]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    muts.hash(&mut h);
+    format!("{}~{:016x}", base.id, h.finish())
 }
 
 /// What inputs are drawn from under one policy: the seeds that forge under it and the atoms of
@@ -323,16 +350,31 @@ impl<'a> PolicyState<'a> {
     ) -> Vec<Option<Exec>> {
         let policy = &self.policy;
         let seeds = &self.inputs.seeds;
-        let forged: Vec<(Option<(String, Verdict)>, u64)> = parallel_map(inputs, |(s, muts)| {
-            let (token, ns) = timed_forge(&seeds[*s].base, muts, policy, attackers, now, seed);
-            (
-                token.map(|t| {
-                    let v = oracle::validate(&t, policy, now);
-                    (t, v)
-                }),
-                ns,
-            )
-        });
+        // A target that may fetch attacker URLs gets inputs with URLs of their own.
+        let tagged = self.backend.speaks_http();
+        let ids: Vec<Option<String>> = inputs
+            .iter()
+            .map(|(s, muts)| tagged.then(|| input_id(&seeds[*s].base, muts)))
+            .collect();
+        let jobs: Vec<_> = inputs.iter().zip(&ids).collect();
+        let forged: Vec<(Option<(String, Verdict)>, u64)> =
+            parallel_map(&jobs, |((s, muts), id)| {
+                let base = match id {
+                    Some(id) => &Case {
+                        id: id.clone(),
+                        ..seeds[*s].base.clone()
+                    },
+                    None => &seeds[*s].base,
+                };
+                let (token, ns) = timed_forge(base, muts, policy, attackers, now, seed);
+                (
+                    token.map(|t| {
+                        let v = oracle::validate(&t, policy, now);
+                        (t, v)
+                    }),
+                    ns,
+                )
+            });
         let costs: Vec<u64> = forged.iter().map(|(_, ns)| *ns).collect();
         let forged: Vec<Option<(String, Verdict)>> = forged.into_iter().map(|(f, _)| f).collect();
         let tokens: Vec<(usize, &str)> = forged
@@ -345,6 +387,18 @@ impl<'a> PolicyState<'a> {
         self.stats.execs += tokens.len() as u64;
         let mut identity: HashMap<String, String> =
             self.backend.take_identity_findings().into_iter().collect();
+        let fetched: HashMap<String, String> = match tagged {
+            true => self.backend.poll_fetches(),
+            false => Vec::new(),
+        }
+        .into_iter()
+        .map(|f| (f.tag, f.path))
+        .collect();
+        let fetch_of = |i: usize| -> Option<String> {
+            let id = ids[i].as_ref().filter(|_| !fetched.is_empty())?;
+            let tag = crate::forge::attacker_tag(&format!("{id}@{}", policy.name));
+            fetched.get(&tag).cloned()
+        };
         let mut out: Vec<Option<Exec>> = Vec::with_capacity(inputs.len());
         let mut outcomes = outcomes.into_iter();
         for (i, f) in forged.into_iter().enumerate() {
@@ -356,6 +410,7 @@ impl<'a> PolicyState<'a> {
                         .next()
                         .unwrap_or_else(|| Outcome::Broken("no outcome".into())),
                     identity: identity.remove(&batch_id(i)),
+                    fetched: fetch_of(i),
                 }
             }));
         }
