@@ -102,7 +102,7 @@ fn read_answer(line: &[u8]) -> Result<Answer, String> {
 /// when it has none. RFC 8259 §8.2 lets JSON text carry them (a library may accept a token whose
 /// claims hold one, and Python's and JavaScript's serializers write it back as is), but serde_json
 /// refuses to read them into a string: the answer is read with U+FFFD in their place.
-fn lone_surrogates_replaced(line: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn lone_surrogates_replaced(line: &[u8]) -> Option<Vec<u8>> {
     let unit = |at: usize| -> Option<u16> {
         let hex = line.get(at..at + 6)?;
         if &hex[..2] != b"\\u" {

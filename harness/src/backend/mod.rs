@@ -8,7 +8,7 @@
 use crate::cases::Reason;
 use crate::policy::Policy;
 
-mod answer;
+pub(crate) mod answer;
 #[cfg(feature = "backend-biscuit")]
 pub mod biscuit;
 pub mod bound;
