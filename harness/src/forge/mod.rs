@@ -139,7 +139,13 @@ pub fn plan(
 
 /// The instance id of a planned case: `family/name@policy`.
 pub fn planned_id((case, policy): &Planned) -> String {
-    format!("{}@{}", case.id, policy.name)
+    instance_id(&case.id, &policy.name)
+}
+
+/// The instance id of case `case_id` under `policy`: `family/name@policy`, what attacker URLs
+/// are tagged by ([`attacker_tag`]).
+pub fn instance_id(case_id: &str, policy: &str) -> String {
+    format!("{case_id}@{policy}")
 }
 
 /// Forges every planned instance, in parallel (the RSA signatures are the whole cost).
@@ -250,7 +256,7 @@ pub fn forge_one(
         typ: policy.typ.clone().unwrap_or_else(|| "JWT".into()),
         attackers,
         sign_alg,
-        instance: format!("{}@{}", case.id, policy.name),
+        instance: instance_id(&case.id, &policy.name),
     };
 
     // Header.

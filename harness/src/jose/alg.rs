@@ -229,14 +229,15 @@ pub fn sign(alg: Alg, key: &Jwk, msg: &[u8], seed: u64) -> Result<Vec<u8>, Crypt
         KeyMaterial::Ec { private, .. } => private.is_some(),
         KeyMaterial::Ed { private, .. } => private.is_some(),
     };
-    let memo_key = memo::sign_key(alg, key.material(), msg, seed).filter(|_| has_private);
+    // A key without its private half must fail as it would unmemoized, not find a signature.
+    let public = memo::public_bytes(key.material()).filter(|_| has_private);
+    let memo_key = public.as_ref().map(|p| memo::sign_key(alg, p, msg, seed));
     if let Some(sig) = memo_key.as_ref().and_then(memo::signed) {
         return Ok(sig);
     }
     let sig = sign_uncached(alg, key, msg, seed)?;
-    if let Some(k) = memo_key {
-        let verify_key = memo::verify_key(alg, key.material(), msg, &sig);
-        memo::remember_signature(k, verify_key, &sig);
+    if let (Some(k), Some(p)) = (memo_key, &public) {
+        memo::remember_signature(k, memo::verify_key(alg, p, msg, &sig), &sig);
     }
     Ok(sig)
 }
@@ -301,7 +302,7 @@ pub fn verify(alg: Alg, key: &Jwk, msg: &[u8], sig: &[u8]) -> Result<(), CryptoE
     if !alg.fits(key) {
         return Err(CryptoError::KeyMismatch);
     }
-    let memo_key = memo::verify_key(alg, key.material(), msg, sig);
+    let memo_key = memo::public_bytes(key.material()).map(|p| memo::verify_key(alg, &p, msg, sig));
     let known = memo_key.as_ref().and_then(memo::verified);
     let ok = match known {
         Some(ok) => ok,

@@ -28,7 +28,7 @@ static SIGNED: Mutex<Option<HashMap<Key, Vec<u8>>>> = Mutex::new(None);
 static VERIFIED: Mutex<Option<HashMap<Key, bool>>> = Mutex::new(None);
 
 /// The public half's bytes for an asymmetric key; `None` for HMAC secrets (not memoized).
-fn public_bytes(material: &KeyMaterial) -> Option<Vec<u8>> {
+pub(super) fn public_bytes(material: &KeyMaterial) -> Option<Vec<u8>> {
     match material {
         KeyMaterial::Oct(_) => None,
         KeyMaterial::Rsa { public, .. } => {
@@ -55,29 +55,22 @@ fn digest(parts: &[&[u8]]) -> Key {
     h.finalize().into()
 }
 
-/// The memo key of signing `msg` with `material` under `alg` and `seed`; `None` when the key is
-/// not memoized.
-pub(super) fn sign_key(alg: Alg, material: &KeyMaterial, msg: &[u8], seed: u64) -> Option<Key> {
-    let public = public_bytes(material)?;
-    Some(digest(&[
+/// The memo key of signing `msg` under `alg` and `seed` with the key whose public half is
+/// `public` ([`public_bytes`]).
+pub(super) fn sign_key(alg: Alg, public: &[u8], msg: &[u8], seed: u64) -> Key {
+    digest(&[
         b"sign",
         alg.name().as_bytes(),
-        &public,
+        public,
         &seed.to_le_bytes(),
         msg,
-    ]))
+    ])
 }
 
-/// The memo key of verifying `sig` over `msg` with `material` under `alg`.
-pub(super) fn verify_key(alg: Alg, material: &KeyMaterial, msg: &[u8], sig: &[u8]) -> Option<Key> {
-    let public = public_bytes(material)?;
-    Some(digest(&[
-        b"verify",
-        alg.name().as_bytes(),
-        &public,
-        msg,
-        sig,
-    ]))
+/// The memo key of verifying `sig` over `msg` under `alg` with the key whose public half is
+/// `public` ([`public_bytes`]).
+pub(super) fn verify_key(alg: Alg, public: &[u8], msg: &[u8], sig: &[u8]) -> Key {
+    digest(&[b"verify", alg.name().as_bytes(), public, msg, sig])
 }
 
 fn get<V: Clone>(memo: &Mutex<Option<HashMap<Key, V>>>, key: &Key) -> Option<V> {
@@ -100,11 +93,9 @@ pub(super) fn signed(key: &Key) -> Option<Vec<u8>> {
 }
 
 /// Remembers a signature, and that it verifies (`verify_key` of the same signing).
-pub(super) fn remember_signature(sign: Key, verify: Option<Key>, sig: &[u8]) {
+pub(super) fn remember_signature(sign: Key, verify: Key, sig: &[u8]) {
     put(&SIGNED, sign, sig.to_vec());
-    if let Some(v) = verify {
-        put(&VERIFIED, v, true);
-    }
+    put(&VERIFIED, verify, true);
 }
 
 /// The result of an earlier verification with this memo key.

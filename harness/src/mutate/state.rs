@@ -396,7 +396,7 @@ impl<'a> PolicyState<'a> {
         .collect();
         let fetch_of = |i: usize| -> Option<String> {
             let id = ids[i].as_ref().filter(|_| !fetched.is_empty())?;
-            let tag = crate::forge::attacker_tag(&format!("{id}@{}", policy.name));
+            let tag = crate::forge::attacker_tag(&crate::forge::instance_id(id, &policy.name));
             fetched.get(&tag).cloned()
         };
         let mut out: Vec<Option<Exec>> = Vec::with_capacity(inputs.len());
