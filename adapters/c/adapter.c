@@ -324,12 +324,12 @@ static void validate(json_t *req, result_t *r)
 	jwt = NULL;
 
 	/* 2. Candidate keys: by kid, else by type. */
-	cands = candidate_keys(&p, kid, kty);
+	cands = candidate_keys(&p, kid, kty, alg);
 	if (!json_array_size(cands)) {
 		if (kid) {
 			char *k = json_dumps(kid, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 
-			set_result(r, "reject", "key", "no key in the JWKS has kid %s", k ? k : "?");
+			set_result(r, "reject", "key", "no key in the JWKS has kid %s (or it is pinned to another alg than %s)", k ? k : "?", alg);
 			free(k);
 		} else {
 			set_result(r, "reject", "key", "no key in the JWKS fits algorithm %s", alg);

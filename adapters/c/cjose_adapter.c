@@ -104,10 +104,10 @@ static void validate(json_t *req, result_t *r)
 
 	/* 2. Candidate keys (cjose has no JWK Set): those carrying the token's
 	 *    exact kid, else without a kid those whose kty fits the alg. */
-	cands = candidate_keys(&p, kid, kty);
+	cands = candidate_keys(&p, kid, kty, alg);
 	if (!json_array_size(cands)) {
 		if (kid)
-			set_result(r, "reject", "key", "no key in the JWKS has that kid");
+			set_result(r, "reject", "key", "no key in the JWKS has that kid (or it is pinned to another alg than %s)", alg);
 		else
 			set_result(r, "reject", "key", "no key in the JWKS fits algorithm %s", alg);
 		goto done;

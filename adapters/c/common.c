@@ -153,14 +153,31 @@ const char *norm_typ(const char *t)
 
 /* ------------------------------------------------------------------ keys */
 
-json_t *candidate_keys(const policy_t *p, json_t *kid, const char *kty)
+/* Whether a JWK's alg pins it to another algorithm of the same key type than
+ * the token's alg (an HS384 secret for an HS256 token, an RS256 key for
+ * PS256): a key the application must not use (RFC 8725 §3.1, "each key MUST be
+ * used with exactly one algorithm"), since the library only ever sees the key
+ * material. EC keys are left to the library: their curve names the alg.
+ * Only for an allowlisted alg: another one is the library's to refuse. */
+int pinned_elsewhere(const policy_t *p, json_t *jwk, const char *alg)
+{
+	const char *key_alg = json_string_value(json_object_get(jwk, "alg"));
+	const char *kty = alg ? alg_kty(alg) : NULL, *key_kty;
+
+	if (!key_alg || !kty || !strcmp(key_alg, alg) || !strcmp(kty, "EC") || !policy_allows(p, alg))
+		return 0;
+	key_kty = alg_kty(key_alg);
+	return key_kty && !strcmp(key_kty, kty);
+}
+
+json_t *candidate_keys(const policy_t *p, json_t *kid, const char *kty, const char *alg)
 {
 	json_t *cands = json_array(), *v;
 	size_t i;
 
 	if (p->keys)
 		json_array_foreach(p->keys, i, v) {
-			if (!json_is_object(v))
+			if (!json_is_object(v) || pinned_elsewhere(p, v, alg))
 				continue;
 			if (kid) {
 				json_t *k = json_object_get(v, "kid");

@@ -63,9 +63,15 @@ int policy_allows(const policy_t *p, const char *alg);
 /* typ without an optional (case-insensitive) "application/" prefix. */
 const char *norm_typ(const char *t);
 
+/* Whether the JWK's alg pins it to another algorithm of alg's key type (not
+ * EC, whose curve names the algorithm) while alg is allowlisted: never a
+ * candidate (RFC 8725 §3.1). */
+int pinned_elsewhere(const policy_t *p, json_t *jwk, const char *alg);
+
 /* Candidate keys (new array of borrowed JWK objects): those carrying exactly
- * kid, else, without a kid, those whose kty is kty and use absent or "sig". */
-json_t *candidate_keys(const policy_t *p, json_t *kid, const char *kty);
+ * kid, else, without a kid, those whose kty is kty and use absent or "sig";
+ * never a key pinned_elsewhere for the token's alg. */
+json_t *candidate_keys(const policy_t *p, json_t *kid, const char *kty, const char *alg);
 
 /* For a token whose signature verified: the typ header (typ: the token's,
  * may be NULL) against the policy's, then required claims, exp, sub/iat

@@ -373,21 +373,39 @@ func keyFromJWK(jwk map[string]interface{}) (interface{}, error) {
 	return nil, fmt.Errorf("unsupported JWK kty %q", kty)
 }
 
+// pinnedElsewhere: whether a JWK's alg pins it to another algorithm of the same
+// key type than the token's (an HS384 secret for an HS256 token, an RS256 key
+// for PS256), a key the application must not use (RFC 8725 §3.1, "each key MUST
+// be used with exactly one algorithm"): the library only ever sees the key
+// material. EC keys are left to the library: their curve names the algorithm.
+// Only for an allowlisted alg: another one is the library's to refuse.
+func pinnedElsewhere(p *policy, k map[string]interface{}, alg string) bool {
+	keyAlg, ok := k["alg"].(string)
+	kty, known := algKty[alg]
+	return ok && known && keyAlg != alg && contains(p.algorithms, alg) && algKty[keyAlg] == kty && kty != "EC"
+}
+
 func candidateKeys(p *policy, header map[string]interface{}) ([]map[string]interface{}, error) {
+	alg, _ := header["alg"].(string)
 	if kid, has := header["kid"]; has {
-		var found []map[string]interface{}
+		var named, found []map[string]interface{}
 		for _, k := range p.keys {
 			if kk, ok := k["kid"]; ok && jsonEqual(kk, kid) {
-				found = append(found, k)
+				named = append(named, k)
+				if !pinnedElsewhere(p, k, alg) {
+					found = append(found, k)
+				}
 			}
 		}
-		if len(found) == 0 {
-			b, _ := json.Marshal(kid)
+		b, _ := json.Marshal(kid)
+		if len(named) == 0 {
 			return nil, &reject{"key", truncate("no key in the JWKS has kid " + string(b))}
+		}
+		if len(found) == 0 {
+			return nil, &reject{"key", truncate(fmt.Sprintf("the key with kid %s is pinned to %v, not %s", b, named[0]["alg"], alg))}
 		}
 		return found, nil
 	}
-	alg, _ := header["alg"].(string)
 	allowed := contains(p.algorithms, alg)
 	ktys := map[string]bool{}
 	if allowed {
@@ -401,7 +419,7 @@ func candidateKeys(p *policy, header map[string]interface{}) ([]map[string]inter
 	for _, k := range p.keys {
 		kty, _ := k["kty"].(string)
 		use, hasUse := k["use"]
-		if ktys[kty] && (!hasUse || use == "sig") {
+		if ktys[kty] && (!hasUse || use == "sig") && !pinnedElsewhere(p, k, alg) {
 			found = append(found, k)
 		}
 	}

@@ -80,17 +80,11 @@ async function validate (req) {
   // line 38 refuses an alg whose entry is `secret`, line 14 a non-public key),
   // and jose has no resolver for a set of secrets, so for an allowlisted HS*
   // alg the adapter picks the oct JWK (protocol.cjs candidateKeys) and hands
-  // the imported secret to jwtVerify.
+  // the JWK object itself to jwtVerify: jose then checks its alg, use and
+  // key_ops (jwkMatchesOp, dist/webapi/lib/key.js lines 13-14), which an
+  // importJWK'd secret (a bare Uint8Array) would skip.
   if (HMAC.has(header.alg) && policy.algorithms.includes(header.alg)) {
-    const verify = async (jwk) => {
-      let key
-      try {
-        key = await jose.importJWK(jwk, header.alg)
-      } catch (err) {
-        throw new P.Reject('key', P.describe(err))
-      }
-      return jose.jwtVerify(token, key, options)
-    }
+    const verify = (jwk) => jose.jwtVerify(token, jwk, options)
     const result = await P.verifyWithCandidates(P.candidateKeys(policy, header), verify, reasonOf)
     return { verdict: 'accept', claims: result.payload }
   }

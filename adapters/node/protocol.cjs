@@ -85,21 +85,37 @@ function checkSupported (policy, supported) {
   if (missing.length) throw new Unsupported(`algorithm(s) not implemented by this library: ${missing.join(', ')}`)
 }
 
+// Whether a JWK's `alg` pins it to another algorithm of the same key type than
+// the token's (an HS384 secret for an HS256 token, an RS256 key for PS256): a
+// key for the application to exclude, as RFC 8725 §3.1 asks ("each key MUST be
+// used with exactly one algorithm"), because the library only ever sees the
+// key material.  EC keys are left to the library: their curve names the alg.
+// Only for an allowlisted alg: another one is the library's to refuse.
+function pinnedElsewhere (policy, jwk, alg) {
+  return typeof jwk.alg === 'string' && typeof alg === 'string' && jwk.alg !== alg &&
+    policy.algorithms.includes(alg) &&
+    ALG_KTY[alg] !== undefined && ALG_KTY[jwk.alg] === ALG_KTY[alg] && ALG_KTY[alg] !== 'EC'
+}
+
 // JWKs to try: by kid when the header has one, else the keys whose type fits
-// the token's alg (only if allowlisted) or any allowlisted alg.
+// the token's alg (only if allowlisted) or any allowlisted alg; never a key
+// pinned to another algorithm of its type.
 function candidateKeys (policy, header) {
   const keys = policy.jwks.keys
   header = isPlainObject(header) ? header : {}
+  const alg = header.alg
   if (Object.hasOwn(header, 'kid')) {
     const kid = header.kid
-    const found = keys.filter((k) => Object.hasOwn(k, 'kid') && k.kid === kid)
-    if (!found.length) throw new Reject('key', truncate(`no key in the JWKS has kid ${JSON.stringify(kid)}`))
+    const named = keys.filter((k) => Object.hasOwn(k, 'kid') && k.kid === kid)
+    if (!named.length) throw new Reject('key', truncate(`no key in the JWKS has kid ${JSON.stringify(kid)}`))
+    const found = named.filter((k) => !pinnedElsewhere(policy, k, alg))
+    if (!found.length) throw new Reject('key', truncate(`the key with kid ${JSON.stringify(kid)} is pinned to ${named[0].alg}, not ${alg}`))
     return found
   }
-  const alg = header.alg
   const allowed = typeof alg === 'string' && policy.algorithms.includes(alg)
   const ktys = new Set(allowed ? [ALG_KTY[alg]] : policy.algorithms.map((a) => ALG_KTY[a]))
-  const found = keys.filter((k) => ktys.has(k.kty) && (k.use === undefined || k.use === 'sig'))
+  const found = keys.filter((k) => ktys.has(k.kty) && (k.use === undefined || k.use === 'sig') &&
+    !pinnedElsewhere(policy, k, alg))
   if (!found.length) {
     if (keys.length && !allowed) return keys.slice(0, 1) // let the library reject the alg
     throw new Reject('key', truncate(`no key in the JWKS fits algorithm ${JSON.stringify(alg)}`))

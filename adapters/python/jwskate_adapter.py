@@ -72,6 +72,19 @@ def require_claims(names):
     return verifier
 
 
+def key_algs(jwk, algs):
+    """The allowlisted algs a key may verify under: only its own alg when it has
+    one (RFC 8725 §3.1).  Given an algs list, jwskate uses it whatever the key's
+    alg says and only warns (jwk/alg.py lines 82-92); without one it takes the
+    key's alg (line 94), so the list is narrowed here to what it would pick.
+    This also keeps Jwk.verify (jwk/base.py lines 709-712) from trying an
+    allowed alg of another key type first: select_alg_class raises
+    UnsupportedAlg there (alg.py lines 104-108) instead of moving on, which
+    refused valid RS256 and ES256 tokens under the mixed allowlist."""
+    own = jwk.get("alg")
+    return [a for a in algs if own is None or a == own]
+
+
 def verify_with_secrets(token, jwkset, issuer, audience, algs, leeway, verifiers):
     """JwtVerifier.verify (jwskate/jwt/verifier.py lines 93-119), step for step,
     for a JWK Set holding a secret: the constructor refuses such a set
@@ -83,10 +96,13 @@ def verify_with_secrets(token, jwkset, issuer, audience, algs, leeway, verifiers
     if audience and audience not in jwt.audiences:
         raise InvalidClaim("Mismatching audience", audience, jwt.audiences)
     if "kid" in jwt.headers:
-        jwt.verify(jwkset.get_jwk_by_kid(jwt.kid), algs=algs)
+        jwk = jwkset.get_jwk_by_kid(jwt.kid)
+        if not key_algs(jwk, algs):
+            raise Reject("key", "the key the kid names is pinned to an algorithm the policy does not allow")
+        jwt.verify(jwk, algs=key_algs(jwk, algs))
     else:
         for jwk in jwkset.verification_keys():
-            if jwt.verify_signature(jwk, algs=algs):
+            if key_algs(jwk, algs) and jwt.verify_signature(jwk, algs=key_algs(jwk, algs)):
                 break
         else:
             raise InvalidSignature(data=jwt, key=jwkset, alg=None, algs=algs)

@@ -230,10 +230,7 @@ impl Policy {
 
     /// The trusted keys that fit `alg` (type, curve, and the key's own `alg` if it has one).
     pub fn keys_for(&self, alg: Alg) -> Vec<&Jwk> {
-        self.keys
-            .iter()
-            .filter(|k| alg.fits(k) && k.alg().is_none_or(|a| a == alg.name()))
-            .collect()
+        self.keys.iter().filter(|k| alg.may_use(k)).collect()
     }
 
     /// Whether any trusted key has this type and fits an allowed algorithm.

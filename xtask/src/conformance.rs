@@ -20,6 +20,31 @@ pub fn run(args: &[String]) -> Result<()> {
     {
         bail!("unknown argument {bad:?} (conformance takes --all and --update)");
     }
+    conformance(all, update, all)
+}
+
+/// `conformance --all` as `cargo xtask ci` runs it: every backend's snapshots and the gateways,
+/// but the printed matrix of the built-in backends only (the README's main job). The snapshot
+/// test runs every backend over the catalog and fails on any unexplained finding, which is
+/// what the matrix's exit code checks, so a matrix of every backend would run them all twice.
+pub fn ci() -> Result<()> {
+    conformance(true, false, false)
+}
+
+/// The main job: `all` adds the system-library backends, the adapters and the gateways;
+/// `update` rewrites snapshots and baselines; `matrix_all` prints the matrix of every backend
+/// rather than of the built-in ones.
+fn conformance(all: bool, update: bool, matrix_all: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut last = std::time::Instant::now();
+    // Each part's time, for CI's budget (`cargo xtask ci` prints the step's total).
+    let mut lap = |what: &str| {
+        eprintln!(
+            "conformance: {what} took {:.0} s",
+            last.elapsed().as_secs_f64()
+        );
+        last = std::time::Instant::now();
+    };
     let features: &[&str] = if all {
         install_system_packages()?;
         run_cmd(cmd("bash", &["adapters/setup.sh"]))?;
@@ -29,6 +54,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "target/adapters/venv/bin/python",
             &["adapters/smoke_test.py"],
         ))?;
+        lap("set-up (packages, adapters, protocol smoke test)");
         &["--features", "jwt-harness/system-backends"]
     } else {
         &[]
@@ -37,10 +63,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut run_args = vec!["run", "-q", "-p", "jwt-harness"];
     run_args.extend(features);
     run_args.extend(["--", "run"]);
-    if all {
+    if matrix_all {
         run_args.extend(["--backend", "all"]);
     }
     let matrix = run_cmd(cmd(&cargo_bin(), &run_args));
+    lap("the matrix");
     // The snapshots: insta fails on any difference unless asked to rewrite.
     let mut test_args = vec!["test", "-q", "-p", "jwt-harness-tests"];
     test_args.extend(features);
@@ -54,6 +81,7 @@ pub fn run(args: &[String]) -> Result<()> {
         test.env("INSTA_FORCE_PASS", "1");
     }
     let snapshots = run_cmd(test);
+    lap("the snapshots");
     if update {
         eprintln!(
             "snapshots rewritten: review them with `git diff tests/snapshots` before committing"
@@ -65,10 +93,16 @@ pub fn run(args: &[String]) -> Result<()> {
         } else {
             Vec::new()
         };
-        crate::gateways::run(&a)
+        let g = crate::gateways::run(&a);
+        lap("the gateways");
+        g
     } else {
         Ok(())
     };
+    eprintln!(
+        "conformance: {:.0} s in all",
+        started.elapsed().as_secs_f64()
+    );
     matrix?;
     snapshots?;
     gateways?;

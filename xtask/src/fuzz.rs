@@ -54,20 +54,37 @@ fn toolchain(nightly: bool) -> (Vec<&'static str>, &'static str) {
     }
 }
 
-fn fuzz_one(target: &str, seconds: u64, nightly: bool) -> Result<()> {
+/// How a target is built: the toolchain (nightly with AddressSanitizer, or stable) and, for the
+/// CI smoke, 16 codegen units instead of cargo-fuzz's release default of one (its documented
+/// trade: a faster build for a somewhat slower run, which a 15-second smoke does not feel).
+#[derive(Clone, Copy)]
+struct Build {
+    nightly: bool,
+    quick: bool,
+}
+
+impl Build {
+    /// `cargo` arguments before the target name: toolchain, `fuzz SUBCOMMAND`, sanitizer, and
+    /// the codegen units of a quick build.
+    fn args(self, subcommand: &'static str) -> Vec<&'static str> {
+        let (mut args, sanitizer) = toolchain(self.nightly);
+        args.extend(["fuzz", subcommand, "-s", sanitizer]);
+        if self.quick {
+            args.extend(["--codegen-units", "16"]);
+        }
+        args
+    }
+}
+
+fn fuzz_one(target: &str, seconds: u64, build: Build) -> Result<()> {
     let corpus = root().join("fuzz/corpus").join(target);
     std::fs::create_dir_all(&corpus)?;
     std::fs::create_dir_all(root().join("fuzz/seeds").join(target))?;
     let seeds = format!("seeds/{target}");
     let corpus_arg = format!("corpus/{target}");
     let time = format!("-max_total_time={seconds}");
-    let (pre, sanitizer) = toolchain(nightly);
-    let mut args = pre.clone();
+    let mut args = build.args("run");
     args.extend([
-        "fuzz",
-        "run",
-        "-s",
-        sanitizer,
         target,
         &corpus_arg,
         &seeds,
@@ -79,11 +96,20 @@ fn fuzz_one(target: &str, seconds: u64, nightly: bool) -> Result<()> {
     let mut c = cmd("cargo", &args);
     c.current_dir(root().join("fuzz"));
     eprintln!(
-        "fuzz {target}: {seconds} s, {} ({sanitizer} sanitizer)",
-        if nightly { "nightly" } else { "stable" }
+        "fuzz {target}: {seconds} s, {}{}",
+        if build.nightly {
+            "nightly (address sanitizer)"
+        } else {
+            "stable (no sanitizer)"
+        },
+        if build.quick {
+            ", 16 codegen units"
+        } else {
+            ""
+        }
     );
     let ran = run_cmd(c);
-    let saved = keep_crashes(target, nightly)?;
+    let saved = keep_crashes(target, build)?;
     if !saved.is_empty() {
         bail!(
             "fuzz {target} found {} crash(es), minimized into {}: fix them; tests/regressions.rs replays them",
@@ -96,7 +122,7 @@ fn fuzz_one(target: &str, seconds: u64, nightly: bool) -> Result<()> {
 
 /// Minimizes each artifact of `target` and copies it to `fixtures/regressions/TARGET/`; returns
 /// the paths written (the artifacts are removed once kept).
-fn keep_crashes(target: &str, nightly: bool) -> Result<Vec<String>> {
+fn keep_crashes(target: &str, build: Build) -> Result<Vec<String>> {
     let artifacts = root().join("fuzz/artifacts").join(target);
     let Ok(entries) = std::fs::read_dir(&artifacts) else {
         return Ok(Vec::new());
@@ -118,10 +144,9 @@ fn keep_crashes(target: &str, nightly: bool) -> Result<Vec<String>> {
         {
             continue;
         }
-        let (pre, sanitizer) = toolchain(nightly);
-        let mut args = pre;
+        let mut args = build.args("tmin");
         let artifact = path.to_string_lossy().into_owned();
-        args.extend(["fuzz", "tmin", "-s", sanitizer, target, &artifact]);
+        args.extend([target, &artifact]);
         let mut c = cmd("cargo", &args);
         c.current_dir(root().join("fuzz"));
         // tmin writes `minimized-from-…` next to the artifact; keep the smallest we have.
@@ -276,7 +301,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let nightly = have_nightly();
     let mut failed = Vec::new();
     for t in &targets {
-        if let Err(e) = fuzz_one(t, seconds, nightly) {
+        let build = Build {
+            nightly,
+            quick: false,
+        };
+        if let Err(e) = fuzz_one(t, seconds, build) {
             eprintln!("{e:#}");
             failed.push(t.clone());
         }
@@ -288,15 +317,19 @@ pub fn run(args: &[String]) -> Result<()> {
 }
 
 /// A short run of every target, for CI (stable, no sanitizer: the smoke is about the targets
-/// building and running, and a nightly build would double the time), then `jwt-harness fuzz`
-/// for 15 s each against the reference (it must find nothing: exit 0), an in-process crate
+/// building and running, and a nightly build would double the time; 16 codegen units), then
+/// `jwt-harness fuzz` for 15 s each against the reference (it must find nothing: exit 0), an in-process crate
 /// (jsonwebtoken) and an external process (the trivial adapter of `harness/examples/`, over the
 /// protocol). Against the last two a new finding (exit 1) is printed, not failed on: the smoke
 /// checks that the fuzzer drives them; exit 2 (a configuration error) or a crash fails it.
 pub fn smoke() -> Result<()> {
     ensure_cargo_fuzz()?;
+    let build = Build {
+        nightly: false,
+        quick: true,
+    };
     for t in TARGETS {
-        fuzz_one(t, 15, false)?;
+        fuzz_one(t, 15, build)?;
     }
     crate::util::cargo(&[
         "build",

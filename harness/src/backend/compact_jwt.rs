@@ -103,7 +103,7 @@ fn keys(policy: &Policy) -> Result<Keys, String> {
     let mut keys = Vec::new();
     for jwk in &policy.keys {
         let mut verifiers = Vec::new();
-        for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+        for alg in policy.algorithms.iter().filter(|a| a.may_use(jwk)) {
             verifiers.push(Key::new(*alg, jwk)?);
         }
         if !verifiers.is_empty() {

@@ -7,7 +7,8 @@
 //! so the backend reads the system clock. The key is the crate's choice:
 //! the policy's JWK Set is read into the crate's `JwkSet` and the token's `kid` looked up with
 //! `JwkSet::find`, its only key-set lookup, which needs a `kid` (a token without one finds no key);
-//! the key is built by `DecodingKey::from_jwk`.
+//! the key is built by `DecodingKey::from_jwk`, which keeps the key material only, so each key's
+//! `Validation` allows just its JWK's `alg` when it names one (RFC 8725 §3.1).
 
 use super::{Backend, BackendInfo, Clock, Outcome, Validator};
 use crate::cases::Reason;
@@ -26,7 +27,8 @@ struct Prepared {
     /// The policy's JWK Set as the crate reads it.
     set: JwkSet,
     /// For each key of `set`, in order: the crate's key and the validation for the allowed
-    /// algorithms of its family (`None`: no allowed algorithm fits it).
+    /// algorithms of its family, or only its JWK's `alg` when it names one (`None`: no allowed
+    /// algorithm fits it).
     keys: Vec<Option<(DecodingKey, Validation)>>,
     /// The required claims in the policy's order. The crate checks its `required_spec_claims`
     /// in `HashSet` order, so when several are missing, which one it names changes from run to
@@ -155,10 +157,19 @@ impl Backend for JsonWebToken {
         for jwk in &set.keys {
             let key = DecodingKey::from_jwk(jwk)
                 .map_err(|e| format!("jsonwebtoken cannot use a key: {e}"))?;
+            // The crate leaves pairing a key with its algorithm to the caller: `from_jwk` keeps
+            // the key material only. A key whose JWK names its `alg` gets that one algorithm
+            // (RFC 8725 §3.1), one without gets the allowed algorithms of its family.
+            let pinned = jwk.common.key_algorithm.map(Algorithm::try_from);
             let family_algs: Vec<Algorithm> = algs
                 .iter()
                 .copied()
                 .filter(|a| a.family() == key.family())
+                .filter(|a| match &pinned {
+                    None => true,
+                    Some(Ok(p)) => p == a,
+                    Some(Err(_)) => false,
+                })
                 .collect();
             let Some(first) = family_algs.first() else {
                 keys.push(None);

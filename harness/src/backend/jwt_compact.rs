@@ -3,10 +3,11 @@
 //!
 //! jwt-compact binds a validator to one algorithm object and one key, and rejects a token whose
 //! header names another algorithm, so the allowlist is the set of (algorithm, key) pairs built
-//! here: for every trusted key, one per allowed algorithm of the key's type, imported with the
-//! crate's own `JsonWebKey` conversions. RSA keys go through the crate's `StrongAlg` / `StrongKey`
-//! wrappers, which take only a 2048-, 3072- or 4096-bit modulus (any other key makes the policy
-//! unsupported: the crate will not take it). HMAC keys do not: the crate's HMAC `StrongKey`
+//! here: for every trusted key, one per allowed algorithm the key may be used with (its own
+//! `alg` only, when it has one), imported with the crate's own `JsonWebKey` conversions. RSA
+//! keys go through the crate's `StrongAlg` / `StrongKey` wrappers, which take only a 2048-,
+//! 3072- or 4096-bit modulus (any other key makes the policy unsupported: the crate will not
+//! take it). HMAC keys do not: the crate's HMAC `StrongKey`
 //! demands a secret as long as the hash *block* (64 bytes for HS256, `src/alg/hmacs.rs`), which
 //! refuses every RFC 7518 §3.2 compliant 32-byte HS256 secret, so a short secret is taken as
 //! configured. After the signature, `Claims::validate_expiration` and `Claims::validate_maturity`
@@ -256,7 +257,7 @@ impl Backend for JwtCompact {
         let mut keys = Vec::new();
         for jwk in &policy.keys {
             let mut pairs = Vec::new();
-            for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+            for alg in policy.algorithms.iter().filter(|a| a.may_use(jwk)) {
                 pairs.push(key(*alg, jwk).map_err(|e| format!("jwt-compact: {e}"))?);
             }
             if !pairs.is_empty() {

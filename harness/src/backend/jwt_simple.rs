@@ -2,8 +2,9 @@
 //!
 //! jwt-simple has one key type per algorithm and a key verifies only tokens whose header names its
 //! algorithm, so the allowlist is the set of key objects built here: for every trusted key, one
-//! object per allowed algorithm of the key's type (asymmetric keys are imported with the crate's
-//! own `from_jwk`, HMAC secrets with `from_bytes`). `VerificationOptions` is set as strictly as it
+//! object per allowed algorithm the key may be used with (of its type, and only its own `alg`
+//! when it has one, RFC 8725 §3.1; asymmetric keys are imported with the crate's own
+//! `from_jwk`, HMAC secrets with `from_bytes`). `VerificationOptions` is set as strictly as it
 //! goes: `time_tolerance` is the policy's leeway (the crate's default is 15 minutes), the expected
 //! issuer and audience are `allowed_issuers` / `allowed_audiences` (which also make `iss` / `aud`
 //! required), and the policy's `typ` is `required_signature_type`. `exp`, `nbf` and `iat` are
@@ -190,7 +191,7 @@ impl Backend for JwtSimple {
         let mut keys = Vec::new();
         for jwk in &policy.keys {
             let mut objects = Vec::new();
-            for alg in policy.algorithms.iter().filter(|a| a.fits(jwk)) {
+            for alg in policy.algorithms.iter().filter(|a| a.may_use(jwk)) {
                 objects.push(
                     Key::new(*alg, jwk)
                         .map_err(|e| format!("jwt-simple cannot use a key for {alg}: {e}"))?,

@@ -61,18 +61,22 @@ pub enum KeyChoice {
     Attacker,
     /// The first trusted key of another type than the signing alg needs.
     OtherType,
+    /// The first trusted key that fits the signing alg's type (and curve) but whose `alg`
+    /// member pins it to another algorithm (RFC 8725 §3.1: one key, one algorithm).
+    OtherAlg,
     /// No signature at all.
     None,
 }
 word_type!(KeyChoice, "key");
 
 impl KeyChoice {
-    const WORDS: [(KeyChoice, &'static str); 6] = [
+    const WORDS: [(KeyChoice, &'static str); 7] = [
         (KeyChoice::Policy, "policy"),
         (KeyChoice::Second, "second"),
         (KeyChoice::Retired, "retired"),
         (KeyChoice::Attacker, "attacker"),
         (KeyChoice::OtherType, "other-type"),
+        (KeyChoice::OtherAlg, "other-alg"),
         (KeyChoice::None, "none"),
     ];
 }
@@ -376,6 +380,8 @@ pub enum AlterOp {
     NewlineInPayload,
     /// Set the unused low bits of the last character of the last segment that has some.
     NoncanonicalLast,
+    /// Set the unused low bits of the payload segment's last character (after signing).
+    NoncanonicalPayload,
     /// `h.p`.
     DropSignatureSegment,
     /// `h..s`.
@@ -410,13 +416,14 @@ pub enum AlterOp {
 word_type!(AlterOp, "alter operation");
 
 impl AlterOp {
-    const WORDS: [(AlterOp, &'static str); 16] = [
+    const WORDS: [(AlterOp, &'static str); 17] = [
         (AlterOp::Pad, "pad"),
         (AlterOp::PadSignature, "pad-signature"),
         (AlterOp::StdAlphabet, "std-alphabet"),
         (AlterOp::SpaceInPayload, "space-in-payload"),
         (AlterOp::NewlineInPayload, "newline-in-payload"),
         (AlterOp::NoncanonicalLast, "noncanonical-last"),
+        (AlterOp::NoncanonicalPayload, "noncanonical-payload"),
         (AlterOp::DropSignatureSegment, "drop-signature-segment"),
         (AlterOp::DropPayload, "drop-payload"),
         (AlterOp::UrlEncode, "url-encode"),

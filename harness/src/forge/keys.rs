@@ -231,6 +231,12 @@ pub(super) fn signing_key(
             .iter()
             .find(|k| k.key_type() != sign_alg.key_type())
             .cloned(),
+        KeyChoice::OtherAlg => policy
+            .keys
+            .iter()
+            .find(|k| sign_alg.fits(k) && k.alg().is_some_and(|a| a != sign_alg.name()))
+            .filter(|k| k.can_sign())
+            .cloned(),
         KeyChoice::None => return Ok(None),
     };
     found.map(Some).ok_or(())

@@ -147,17 +147,14 @@ pub(super) fn alter_op(op: &AlterOp, token: String) -> Res<String> {
                 .rev()
                 .find(|&i| parts[i].len() % 4 >= 2)
                 .ok_or("noncanonical-last: every segment is a multiple of 4 long")?;
-            let seg = &mut parts[idx];
-            let unused = if seg.len() % 4 == 2 { 4 } else { 2 };
-            let last = seg.pop().expect("segment is not empty");
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            let v = ALPHABET
-                .iter()
-                .position(|&c| c as char == last)
-                .ok_or("noncanonical-last: not base64url")?;
-            let v = v | ((1 << unused) - 1);
-            seg.push(ALPHABET[v] as char);
+            set_unused_bits(&mut parts[idx]).map_err(|e| format!("noncanonical-last: {e}"))?;
+            join(&parts)
+        }
+        AlterOp::NoncanonicalPayload => {
+            let payload = parts
+                .get_mut(1)
+                .ok_or("noncanonical-payload: no payload segment")?;
+            set_unused_bits(payload).map_err(|e| format!("noncanonical-payload: {e}"))?;
             join(&parts)
         }
         AlterOp::DropSignatureSegment => {
@@ -207,6 +204,24 @@ pub(super) fn alter_op(op: &AlterOp, token: String) -> Res<String> {
         }
         AlterOp::Dots(n) => token + &".".repeat(*n),
     })
+}
+
+/// Sets the unused low bits of a base64url segment's last character (4 bits when the length is
+/// 2 mod 4, 2 bits when 3 mod 4): the same bytes, a non-canonical text.
+fn set_unused_bits(seg: &mut String) -> Result<(), String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let unused = match seg.len() % 4 {
+        2 => 4,
+        3 => 2,
+        _ => return Err("the segment's length leaves no unused bits".into()),
+    };
+    let last = seg.pop().ok_or("empty segment")?;
+    let v = ALPHABET
+        .iter()
+        .position(|&c| c as char == last)
+        .ok_or("not base64url")?;
+    seg.push(ALPHABET[v | ((1 << unused) - 1)] as char);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,6 +157,13 @@ impl Alg {
     pub fn fits(self, key: &Jwk) -> bool {
         key.key_type() == self.key_type() && (self.curve().is_none() || self.curve() == key.curve())
     }
+
+    /// Whether the key may be used with this algorithm: it fits, and its `alg` member, when it
+    /// has one, names this algorithm (RFC 8725 §3.1: "Each key MUST be used with exactly one
+    /// algorithm").
+    pub fn may_use(self, key: &Jwk) -> bool {
+        self.fits(key) && key.alg().is_none_or(|a| a == self.name())
+    }
 }
 
 impl std::fmt::Display for Alg {

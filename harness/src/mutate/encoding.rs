@@ -25,6 +25,7 @@ pub fn atoms(_ctx: &GenContext) -> Vec<Atom> {
         AlterOp::SpaceInPayload,
         AlterOp::NewlineInPayload,
         AlterOp::NoncanonicalLast,
+        AlterOp::NoncanonicalPayload,
         AlterOp::DropSignatureSegment,
         AlterOp::DropPayload,
         AlterOp::UrlEncode,

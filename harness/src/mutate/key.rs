@@ -72,6 +72,7 @@ pub fn atoms(ctx: &GenContext) -> Vec<Atom> {
         KeyChoice::Retired,
         KeyChoice::Second,
         KeyChoice::OtherType,
+        KeyChoice::OtherAlg,
     ] {
         out.push(fixed(vec![Mutation::Key(k)]));
         out.push(fixed(vec![

@@ -44,14 +44,31 @@ final class Glue {
             Map.entry("ES256", "EC"), Map.entry("ES384", "EC"), Map.entry("ES512", "EC"),
             Map.entry("EdDSA", "OKP"));
 
-    /** How to read kid, kty and use from a library's (or the raw JSON) key object. */
-    record KeyView<T>(Function<T, String> kid, Function<T, String> kty, Function<T, String> use) {
+    /** How to read kid, kty, use and alg from a library's (or the raw JSON) key object. */
+    record KeyView<T>(Function<T, String> kid, Function<T, String> kty, Function<T, String> use,
+            Function<T, String> alg) {
     }
 
     /** A view of the policy's raw JWKs: members that are not strings count as absent. */
     static final KeyView<ObjectNode> RAW = new KeyView<>(
             k -> text(k, "kid"), k -> text(k, "kty"),
-            k -> k.has("use") ? (k.get("use").isTextual() ? k.get("use").asText() : "?") : null);
+            k -> k.has("use") ? (k.get("use").isTextual() ? k.get("use").asText() : "?") : null,
+            k -> text(k, "alg"));
+
+    /**
+     * Whether a key's {@code alg} pins it to another algorithm of the same key
+     * type than the token's (an HS384 secret for an HS256 token, an RS256 key
+     * for PS256): a key the application must not use (RFC 8725 §3.1, "each key
+     * MUST be used with exactly one algorithm"), because the library only ever
+     * sees the key material. EC keys are left to the library: their curve
+     * names the algorithm. Only for an allowlisted alg: another one is the
+     * library's to refuse.
+     */
+    static boolean pinnedElsewhere(String keyAlg, String alg, List<String> allowed) {
+        return keyAlg != null && alg != null && !keyAlg.equals(alg) && allowed.contains(alg)
+                && ALG_KTY.containsKey(alg)
+                && ALG_KTY.get(alg).equals(ALG_KTY.get(keyAlg)) && !"EC".equals(ALG_KTY.get(alg));
+    }
 
     private static String text(JsonNode node, String name) {
         JsonNode v = node.get(name);
@@ -64,7 +81,8 @@ final class Glue {
      * the signing keys whose kty fits the token's alg when it is allowlisted,
      * else any allowlisted alg. When nothing fits a token whose alg is not
      * allowlisted, the first key is returned so that the library itself refuses
-     * the algorithm.
+     * the algorithm. A key pinned to another algorithm of its type
+     * ({@link #pinnedElsewhere}) is never a candidate.
      *
      * @param hasKid whether the header has a kid member at all
      * @param kid    the kid when it is a string, else null
@@ -73,15 +91,23 @@ final class Glue {
             List<String> allowed) throws Protocol.Reject {
         List<T> found = new ArrayList<>();
         if (hasKid) {
+            List<T> named = new ArrayList<>();
             for (T k : keys) {
                 String kk = view.kid().apply(k);
                 if (kid != null && kid.equals(kk)) {
-                    found.add(k);
+                    named.add(k);
+                    if (!pinnedElsewhere(view.alg().apply(k), alg, allowed)) {
+                        found.add(k);
+                    }
                 }
             }
-            if (found.isEmpty()) {
+            if (named.isEmpty()) {
                 throw new Protocol.Reject("key", Protocol.truncate("no key in the JWKS has kid "
                         + (kid == null ? "(not a string)" : quote(kid))));
+            }
+            if (found.isEmpty()) {
+                throw new Protocol.Reject("key", Protocol.truncate("the key with kid " + quote(kid)
+                        + " is pinned to " + view.alg().apply(named.get(0)) + ", not " + alg));
             }
             return found;
         }
@@ -94,7 +120,8 @@ final class Glue {
         }
         for (T k : keys) {
             String use = view.use().apply(k);
-            if (ktys.contains(view.kty().apply(k)) && (use == null || use.equals("sig"))) {
+            if (ktys.contains(view.kty().apply(k)) && (use == null || use.equals("sig"))
+                    && !pinnedElsewhere(view.alg().apply(k), alg, allowed)) {
                 found.add(k);
             }
         }

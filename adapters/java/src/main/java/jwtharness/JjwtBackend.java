@@ -55,7 +55,8 @@ final class JjwtBackend implements Backend {
 
     private static final Glue.KeyView<Jwk<?>> VIEW = new Glue.KeyView<>(
             Jwk::getId, Jwk::getType,
-            k -> k.containsKey("use") ? (k.get("use") instanceof String ? (String) k.get("use") : "?") : null);
+            k -> k.containsKey("use") ? (k.get("use") instanceof String ? (String) k.get("use") : "?") : null,
+            Jwk::getAlgorithm);
 
     @Override
     public JsonNode validate(Request request) throws Exception {
