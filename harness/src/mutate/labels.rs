@@ -37,8 +37,10 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
         Mutation::HeaderSegment(t) => {
             out.push("header-segment".into());
             if let Ok(bytes) = crate::jose::b64::decode(t) {
-                let text = String::from_utf8_lossy(&bytes);
-                raw_labels(Raw::Header, "", &text, &mut out);
+                if std::str::from_utf8(&bytes).is_err() {
+                    out.push("header-invalid-utf8".into());
+                }
+                raw_labels(Raw::Header, "", &String::from_utf8_lossy(&bytes), &mut out);
             }
         }
         Mutation::Claim(m) => claim_labels(m, &mut out),
@@ -61,6 +63,9 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
         Mutation::ClaimsSegment(t) => {
             out.push("claims-segment".into());
             if let Ok(bytes) = crate::jose::b64::decode(t) {
+                if std::str::from_utf8(&bytes).is_err() {
+                    out.push("claims-invalid-utf8".into());
+                }
                 raw_labels(Raw::Claims, "", &String::from_utf8_lossy(&bytes), &mut out);
             }
         }
@@ -466,6 +471,11 @@ mod tests {
         assert_eq!(
             exercises(&Mutation::ClaimsSegment("e30".into())),
             ["claims-segment", "claims-empty"]
+        );
+        // {"sub":"\xff\xfe"}: not UTF-8, found against json-jwt.
+        assert_eq!(
+            exercises(&Mutation::ClaimsSegment("eyJzdWIiOiL__iJ9".into())),
+            ["claims-segment", "claims-invalid-utf8"]
         );
         assert_eq!(
             exercises(&Mutation::Alter(AlterOp::JsonFlattened)),
