@@ -97,12 +97,14 @@ def verify_with_secrets(token, jwkset, issuer, audience, algs, leeway, verifiers
         raise InvalidClaim("Mismatching audience", audience, jwt.audiences)
     if "kid" in jwt.headers:
         jwk = jwkset.get_jwk_by_kid(jwt.kid)
-        if not key_algs(jwk, algs):
+        usable = key_algs(jwk, algs)
+        if not usable:
             raise Reject("key", "the key the kid names is pinned to an algorithm the policy does not allow")
-        jwt.verify(jwk, algs=key_algs(jwk, algs))
+        jwt.verify(jwk, algs=usable)
     else:
         for jwk in jwkset.verification_keys():
-            if key_algs(jwk, algs) and jwt.verify_signature(jwk, algs=key_algs(jwk, algs)):
+            usable = key_algs(jwk, algs)
+            if usable and jwt.verify_signature(jwk, algs=usable):
                 break
         else:
             raise InvalidSignature(data=jwt, key=jwkset, alg=None, algs=algs)

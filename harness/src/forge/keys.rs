@@ -234,7 +234,7 @@ pub(super) fn signing_key(
         KeyChoice::OtherAlg => policy
             .keys
             .iter()
-            .find(|k| sign_alg.fits(k) && k.alg().is_some_and(|a| a != sign_alg.name()))
+            .find(|k| sign_alg.fits(k) && !sign_alg.may_use(k))
             .filter(|k| k.can_sign())
             .cloned(),
         KeyChoice::None => return Ok(None),

@@ -206,21 +206,11 @@ pub(super) fn alter_op(op: &AlterOp, token: String) -> Res<String> {
     })
 }
 
-/// Sets the unused low bits of a base64url segment's last character (4 bits when the length is
-/// 2 mod 4, 2 bits when 3 mod 4): the same bytes, a non-canonical text.
+/// Sets the unused low bits of a base64url segment's last character: the same bytes, a
+/// non-canonical text.
 fn set_unused_bits(seg: &mut String) -> Result<(), String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let unused = match seg.len() % 4 {
-        2 => 4,
-        3 => 2,
-        _ => return Err("the segment's length leaves no unused bits".into()),
-    };
-    let last = seg.pop().ok_or("empty segment")?;
-    let v = ALPHABET
-        .iter()
-        .position(|&c| c as char == last)
-        .ok_or("not base64url")?;
-    seg.push(ALPHABET[v | ((1 << unused) - 1)] as char);
+    *seg = crate::jose::b64::with_unused_bits(seg, true)
+        .ok_or("the segment's last character has no unused bits to set")?;
     Ok(())
 }
 

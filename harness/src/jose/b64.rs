@@ -130,26 +130,43 @@ pub fn decode_lenient(text: &str) -> Option<Vec<u8>> {
         .collect();
     match decode(&cleaned) {
         Ok(v) => Some(v),
-        Err(B64Error::NonCanonical) => {
-            // Clear the unused bits and decode again.
-            let mut fixed = cleaned.into_bytes();
-            let last = fixed.len() - 1;
-            let unused = match fixed.len() % 4 {
-                2 => 4,
-                3 => 2,
-                _ => 0,
-            };
-            let v = value(fixed[last])? & !((1u8 << unused) - 1);
-            fixed[last] = ALPHABET[v as usize];
-            decode(std::str::from_utf8(&fixed).ok()?).ok()
-        }
+        // Clear the unused bits and decode again.
+        Err(B64Error::NonCanonical) => decode(&with_unused_bits(&cleaned, false)?).ok(),
         Err(_) => None,
     }
+}
+
+/// `text` with the unused low bits of its last character all set (`set`) or all clear (4 bits
+/// when its length is 2 modulo 4, 2 bits when 3): the same bytes, another text. `None` when the
+/// length leaves no unused bits or the last character is not base64url.
+pub fn with_unused_bits(text: &str, set: bool) -> Option<String> {
+    let unused = match text.len() % 4 {
+        2 => 4,
+        3 => 2,
+        _ => return None,
+    };
+    let mut bytes = text.as_bytes().to_vec();
+    let last = bytes.last_mut()?;
+    let mask = (1u8 << unused) - 1;
+    let v = value(*last)?;
+    *last = ALPHABET[(if set { v | mask } else { v & !mask }) as usize];
+    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unused_bits_change_the_text_not_the_bytes() {
+        let canonical = encode(b"ab"); // 3 characters: 2 unused bits
+        let set = with_unused_bits(&canonical, true).unwrap();
+        assert_ne!(set, canonical);
+        assert_eq!(decode(&set), Err(B64Error::NonCanonical));
+        assert_eq!(decode_lenient(&set).unwrap(), b"ab");
+        assert_eq!(with_unused_bits(&set, false).unwrap(), canonical);
+        assert_eq!(with_unused_bits(&encode(b"abc"), true), None);
+    }
 
     #[test]
     fn round_trips_all_lengths() {

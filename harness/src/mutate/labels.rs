@@ -34,15 +34,7 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
             out.push("header-raw".into());
             raw_labels(Raw::Header, t, &evaluate(t), &mut out);
         }
-        Mutation::HeaderSegment(t) => {
-            out.push("header-segment".into());
-            if let Ok(bytes) = crate::jose::b64::decode(t) {
-                if std::str::from_utf8(&bytes).is_err() {
-                    out.push("header-invalid-utf8".into());
-                }
-                raw_labels(Raw::Header, "", &String::from_utf8_lossy(&bytes), &mut out);
-            }
-        }
+        Mutation::HeaderSegment(t) => segment_labels(Raw::Header, t, &mut out),
         Mutation::Claim(m) => claim_labels(m, &mut out),
         Mutation::DuplicateClaim(m) => {
             out.push("claim-duplicate".into());
@@ -60,15 +52,7 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
             out.push("claims-raw".into());
             raw_labels(Raw::Claims, t, &evaluate(t), &mut out);
         }
-        Mutation::ClaimsSegment(t) => {
-            out.push("claims-segment".into());
-            if let Ok(bytes) = crate::jose::b64::decode(t) {
-                if std::str::from_utf8(&bytes).is_err() {
-                    out.push("claims-invalid-utf8".into());
-                }
-                raw_labels(Raw::Claims, "", &String::from_utf8_lossy(&bytes), &mut out);
-            }
-        }
+        Mutation::ClaimsSegment(t) => segment_labels(Raw::Claims, t, &mut out),
         Mutation::HmacKey(h) => match h {
             HmacKey::Public(e) => {
                 out.push("alg-confusion".into());
@@ -96,6 +80,22 @@ pub fn exercises(m: &Mutation) -> Vec<String> {
 enum Raw {
     Header,
     Claims,
+}
+
+/// Labels of a raw header or claims segment (base64url): `header-segment` / `claims-segment`,
+/// `…-invalid-utf8` when its bytes are not UTF-8, and the labels of its text ([`raw_labels`]).
+fn segment_labels(kind: Raw, segment: &str, out: &mut Vec<String>) {
+    let name = match kind {
+        Raw::Header => "header",
+        Raw::Claims => "claims",
+    };
+    out.push(format!("{name}-segment"));
+    if let Ok(bytes) = crate::jose::b64::decode(segment) {
+        if std::str::from_utf8(&bytes).is_err() {
+            out.push(format!("{name}-invalid-utf8"));
+        }
+        raw_labels(kind, "", &String::from_utf8_lossy(&bytes), out);
+    }
 }
 
 /// Labels of a raw header or claims text (`template`: the text before its placeholders were
